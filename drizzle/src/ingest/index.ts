@@ -1,0 +1,1 @@
+export { generateLogRows, insertLogsUnnest, logRowsToCopyText, LOG_COPY_COLUMNS, type LogRow } from './log-rows.js';
