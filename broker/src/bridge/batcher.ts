@@ -1,0 +1,112 @@
+// Micro-batching bridge: PUBLISHes of one device and channel received within `lingerMs` (or up to
+// `maxItems`) become one envelope and one sink publish. Every callback of a batch runs after the sink
+// acked (null) or finally failed (SinkError), in the order the PUBLISHes came.
+import type { Logger } from 'pino';
+import { SinkError } from '../errors.js';
+import type { BrokerMetrics } from '../metrics.js';
+import type { IngestSink } from '../ports.js';
+import { encodeEnvelope, subjects as makeSubjects, type Channel } from '../protocol.js';
+
+export type BatchCallback = (err: Error | null) => void;
+
+type Batch = {
+  tenantId: string;
+  deviceId: string;
+  channel: Channel;
+  messages: { receivedAtMs: number; payload: Uint8Array }[];
+  callbacks: BatchCallback[];
+  bytes: number;
+  timer: NodeJS.Timeout | null;
+};
+
+export interface Batcher {
+  add(tenantId: string, deviceId: string, channel: Channel, payload: Uint8Array, cb: BatchCallback): void;
+  /** Publishes everything pending and resolves once all in-flight batches settled. */
+  flush(): Promise<void>;
+}
+
+const MAX_BATCH_BYTES = 900 * 1024; // under the default 1 MiB NATS max_payload
+
+export function createBatcher(deps: {
+  sink: IngestSink;
+  brokerId: string;
+  prefix: string;
+  lingerMs: number;
+  maxItems: number;
+  retries?: number;
+  retryDelayMs?: number;
+  metrics: BrokerMetrics;
+  logger: Logger;
+}): Batcher {
+  const { sink, metrics, logger } = deps;
+  const subjects = makeSubjects(deps.prefix);
+  const retries = deps.retries ?? 2;
+  const retryDelayMs = deps.retryDelayMs ?? 250;
+  const pending = new Map<string, Batch>();
+  const inflight = new Set<Promise<void>>();
+  let counter = 0;
+
+  async function publishWithRetry(bytes: Uint8Array, subject: string, msgId: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await sink.publish(bytes, subject, msgId);
+        return;
+      } catch (err) {
+        metrics.sinkErrors.inc();
+        if (attempt >= retries) throw err;
+        // same message id: a publish that was stored but whose ack was lost is deduplicated
+        await new Promise((r) => setTimeout(r, retryDelayMs * (attempt + 1)));
+      }
+    }
+  }
+
+  function send(key: string, batch: Batch): void {
+    if (batch.timer) clearTimeout(batch.timer);
+    if (pending.get(key) === batch) pending.delete(key);
+    const msgId = `${deps.brokerId}-${++counter}`;
+    const subject = subjects.ingest(batch.tenantId, batch.deviceId, batch.channel);
+    const first = batch.messages[0]?.receivedAtMs ?? Date.now();
+    const bytes = encodeEnvelope(batch);
+    const p = publishWithRetry(bytes, subject, msgId).then(
+      () => {
+        metrics.batches.inc();
+        metrics.messagesIn.inc(batch.callbacks.length);
+        metrics.bridgeLatency.observe((Date.now() - first) / 1000);
+        for (const cb of batch.callbacks) cb(null);
+      },
+      (err: unknown) => {
+        logger.warn({ err, subject, msgId, count: batch.callbacks.length }, 'ingest sink publish failed, no PUBACK');
+        const e = new SinkError('bridge.sink_failed', 'ingest sink did not store the batch', { cause: err });
+        for (const cb of batch.callbacks) cb(e);
+      },
+    );
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
+  }
+
+  return {
+    add(tenantId, deviceId, channel, payload, cb) {
+      const key = `${deviceId}\u0000${channel}`;
+      let batch = pending.get(key);
+      if (batch && batch.bytes + payload.length > MAX_BATCH_BYTES) {
+        send(key, batch);
+        batch = undefined;
+      }
+      if (!batch) {
+        batch = { tenantId, deviceId, channel, messages: [], callbacks: [], bytes: 0, timer: null };
+        pending.set(key, batch);
+        const b = batch;
+        if (deps.lingerMs > 0) b.timer = setTimeout(() => send(key, b), deps.lingerMs);
+        else setImmediate(() => send(key, b));
+      }
+      batch.messages.push({ receivedAtMs: Date.now(), payload });
+      batch.callbacks.push(cb);
+      batch.bytes += payload.length + 12;
+      if (batch.messages.length >= deps.maxItems) send(key, batch);
+    },
+    async flush() {
+      for (const [key, batch] of [...pending]) send(key, batch);
+      await Promise.allSettled([...inflight]);
+    },
+  };
+}

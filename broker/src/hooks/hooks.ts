@@ -1,0 +1,129 @@
+// The aedes hooks: authenticate on CONNECT, ACL + limits + bridge on PUBLISH, ACL on SUBSCRIBE.
+// A device's ingest PUBLISH is acknowledged (aedes writes the PUBACK when authorizePublish calls back)
+// only after the ingest sink stored it, and is marked so that aedes does not fan it out locally.
+import type { Client, PublishPacket, Subscription } from 'aedes';
+import type { Logger } from 'pino';
+import { type Authenticator, type DeviceSession } from '../auth/authenticator.js';
+import type { Batcher } from '../bridge/batcher.js';
+import { getConnectionInfo } from '../connection-info.js';
+import { AuthError, RefusedError } from '../errors.js';
+import type { BrokerMetrics } from '../metrics.js';
+import type { SubjectBus } from '../ports.js';
+import { canSubscribe, channelOf, subjects as makeSubjects } from '../protocol.js';
+import { OrderedAcks } from './ordered-acks.js';
+import { TokenBuckets } from './token-bucket.js';
+
+export type HooksDeps = {
+  authMode: 'token' | 'open';
+  authenticator: Authenticator;
+  batcher: Batcher;
+  bus: SubjectBus;
+  prefix: string;
+  maxPayloadBytes: number;
+  deviceRatePerS: number;
+  tenantQuotaPerS: number;
+  metrics: BrokerMetrics;
+  logger: Logger;
+};
+
+export function createHooks(deps: HooksDeps) {
+  const { metrics, logger } = deps;
+  const subjects = makeSubjects(deps.prefix);
+  const sessions = new WeakMap<Client, DeviceSession>();
+  const acks = new WeakMap<Client, OrderedAcks>();
+  /** Packets already stored by the bridge: aedes must not route them to subscribers again. */
+  const bridged = new WeakSet<object>();
+  const deviceRate = new TokenBuckets(deps.deviceRatePerS, Math.max(1, deps.deviceRatePerS * 2));
+  const tenantQuota = new TokenBuckets(deps.tenantQuotaPerS, Math.max(1, deps.tenantQuotaPerS * 2));
+  const open = deps.authMode === 'open';
+
+  function refusePublish(client: Client, reason: string, topic: string, cb: (err?: Error | null) => void): void {
+    metrics.refused.inc({ reason });
+    logger.warn({ clientId: client.id, reason, topic }, 'publish refused, closing connection');
+    cb(new RefusedError(`publish.${reason}`, `publish refused: ${reason}`));
+  }
+
+  return {
+    sessions,
+    bridged,
+    sessionOf: (client: Client) => sessions.get(client),
+
+    authenticate(
+      client: Client,
+      username: string | undefined,
+      password: Buffer | undefined,
+      done: (err: (Error & { returnCode: number }) | null, ok: boolean | null) => void,
+    ): void {
+      if (open) {
+        done(null, true);
+        return;
+      }
+      const info = getConnectionInfo(client.conn);
+      const remoteAddress = info?.remoteAddress ?? 'unknown';
+      deps.authenticator
+        .authenticate({
+          username,
+          password,
+          clientId: client.id,
+          certFingerprint: info?.certFingerprint,
+          remoteAddress,
+        })
+        .then(
+          (session) => {
+            sessions.set(client, session);
+            done(null, true);
+          },
+          (err: unknown) => {
+            const e = err instanceof AuthError ? err : new AuthError('auth.internal', 3, 'authentication failed', { cause: err });
+            const reason = e.code.replace(/^auth\./, '');
+            metrics.authFailures.inc({ reason });
+            logger.warn(
+              { reason, deviceId: username, clientId: client.id, remoteAddress, transport: info?.transport, err: e.cause },
+              'connect refused',
+            );
+            done(e, false);
+          },
+        );
+    },
+
+    authorizePublish(client: Client | null, packet: PublishPacket, cb: (err?: Error | null) => void): void {
+      if (!client) return cb(null); // will/API publishes from the broker itself
+      if (packet.topic.startsWith('$SYS')) return refusePublish(client, 'acl_publish', packet.topic, cb);
+      if (open) return cb(null);
+      const session = sessions.get(client);
+      if (!session) return refusePublish(client, 'unauthenticated', packet.topic, cb);
+      const channel = channelOf(session.deviceId, packet.topic);
+      if (!channel) return refusePublish(client, 'acl_publish', packet.topic, cb);
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      if (payload.length > deps.maxPayloadBytes) return refusePublish(client, 'payload_too_large', packet.topic, cb);
+      if (!deviceRate.take(session.deviceId)) return refusePublish(client, 'device_rate', packet.topic, cb);
+      if (!tenantQuota.take(session.tenantId)) return refusePublish(client, 'tenant_quota', packet.topic, cb);
+      if (packet.retain) return refusePublish(client, 'retain_not_allowed', packet.topic, cb);
+
+      let order = acks.get(client);
+      if (!order) {
+        order = new OrderedAcks();
+        acks.set(client, order);
+      }
+      const settle = order.reserve(cb);
+      bridged.add(packet);
+      if (channel === 'reply') deps.bus.publish(subjects.reply(session.tenantId, session.deviceId), payload);
+      deps.batcher.add(session.tenantId, session.deviceId, channel, payload, settle);
+    },
+
+    authorizeSubscribe(
+      client: Client,
+      sub: Subscription,
+      cb: (err: Error | null, sub?: Subscription | null) => void,
+    ): void {
+      if (open) return cb(null, sub);
+      const session = sessions.get(client);
+      if (session && canSubscribe(session.deviceId, sub.topic)) return cb(null, sub);
+      metrics.refused.inc({ reason: 'acl_subscribe' });
+      logger.warn({ clientId: client.id, topic: sub.topic }, 'subscribe refused (SUBACK 0x80)');
+      cb(null, null);
+    },
+  };
+}
+
+export type Hooks = ReturnType<typeof createHooks>;

@@ -1,0 +1,27 @@
+// Where sessions, retained messages and offline queues live: in memory (one replica) or in Redis
+// (aedes-persistence-redis + mqemitter-redis) so that every replica shares them.
+import { createRequire } from 'node:module';
+import { Redis } from 'ioredis';
+
+// Both adapters are CommonJS without typings for what we use (the async persistence aedes 1.x needs,
+// and the key-prefixed emitter): loaded with require and typed here.
+type AsyncPersistenceCtor = new (opts: { conn: Redis; maxSessionDelivery?: number }) => { destroy(): Promise<void> };
+type MQEmitterRedisPrefixCtor = new (prefix: string, opts: { connectionString: string }) => object;
+const require = createRequire(import.meta.url);
+const AsyncPersistence = require('aedes-persistence-redis/asyncPersistence.js') as AsyncPersistenceCtor;
+const { MQEmitterRedisPrefix } = require('mqemitter-redis') as { MQEmitterRedisPrefix: MQEmitterRedisPrefixCtor };
+
+export type SharedState = { persistence?: unknown; mq?: unknown; close(): Promise<void> };
+
+export function createSharedState(redis: { url: string; prefix: string } | undefined): SharedState {
+  if (!redis) return { close: async () => undefined };
+  const conn = new Redis(redis.url, { keyPrefix: redis.prefix, maxRetriesPerRequest: 3 });
+  const persistence = new AsyncPersistence({ conn });
+  const mq = new MQEmitterRedisPrefix(redis.prefix, { connectionString: redis.url });
+  return {
+    persistence,
+    mq,
+    // aedes.close() closes mq; the persistence's Redis connection is ours to end
+    close: () => persistence.destroy(),
+  };
+}
