@@ -1,22 +1,22 @@
 // Every API call the web app makes, with the JSON shapes it relies on. Kept in one file so that a route change
 // on the server is a one-place change here.
-import { queryString, request, type Query } from './http.js';
+import { currentOrg, queryString, request, type Query } from './http.js';
 
 export type Role = 'owner' | 'admin' | 'operator' | 'viewer';
 
-export interface Organization { id: string; name: string; slug: string; role?: Role }
-export interface Me { user: { id: string; email: string; name: string | null }; organizations: Organization[]; csrfToken?: string }
+export interface Organization { id: string; name: string; slug: string; role: Role; tenantIds: string[] | null }
+export interface Me { user: { id: string; email: string; name: string | null }; organizations: Organization[]; csrfToken: string | null }
 export interface Tenant { id: string; organizationId?: string; name: string; slug: string; createdAt: string; deviceCount?: number }
 export interface Device {
   id: string; tenantId: string; name: string; labels: Record<string, string>; createdAt: string;
-  lastSeenAt: string | null; online: boolean; disabledAt: string | null; messageRate?: number | null;
+  lastSeenAt: string | null; online: boolean; disabled: boolean; disabledAt: string | null; messagesPerMinute: number;
 }
 export interface Credential {
   id: string; kind: 'token' | 'x509'; label: string | null; createdAt: string; expiresAt: string | null;
   revokedAt: string | null; lastUsedAt: string | null;
 }
 export interface CreatedDevice { device: Device; token: string; credentialId?: string }
-export interface ImportRow { row: number; name?: string; ok: boolean; deviceId?: string; token?: string; error?: string }
+export interface ImportRow { line: number; name: string; ok: boolean; deviceId: string | null; token: string | null; error: string | null }
 export interface LogRow { time: string; receivedAt?: string; deviceId: string; deviceName?: string; seq: string | number; severity: number; message: string; attrs?: Record<string, unknown> | null }
 export interface LogPage { items: LogRow[]; nextCursor: string | null }
 export interface HistogramBucket { t: string; count: number }
@@ -30,7 +30,7 @@ export interface Fleet {
   logsLastHour?: number;
 }
 export interface AuditEntry { id: string | number; at: string; actor: string; action: string; targetType: string | null; targetId: string | null; tenantId?: string | null; details: unknown }
-export interface Member { userId: string; email: string; name: string | null; role: Role; tenantIds: string[] | null }
+export interface Member { userId: string; email: string; name: string | null; role: Role; tenantIds: string[] | null; createdAt: string }
 export interface ApiToken { id: string; name: string; role: Role; createdAt: string; lastUsedAt: string | null; revokedAt: string | null }
 
 /** Unwraps `{ items: [...] }` or a bare array. */
@@ -44,7 +44,7 @@ export interface LogQuery extends Query {
 }
 
 export const api = {
-  // session
+  // session (organization scope travels as the x-org-id header, see http.ts)
   me: () => request<Me>('GET', '/api/auth/me'),
   setupNeeded: () => request<{ needed: boolean }>('GET', '/api/setup'),
   setup: (body: { email: string; password: string; name?: string; organization: string }) => request<Me>('POST', '/api/setup', { body }),
@@ -52,27 +52,27 @@ export const api = {
   logout: () => request<void>('POST', '/api/auth/logout'),
 
   // tenants
-  tenants: (orgId: string) => request<Tenant[] | { items: Tenant[] }>('GET', `/api/orgs/${orgId}/tenants`).then(items),
-  createTenant: (orgId: string, body: { name: string; slug?: string }) => request<Tenant>('POST', `/api/orgs/${orgId}/tenants`, { body }),
-  deleteTenant: (orgId: string, id: string) => request<void>('DELETE', `/api/orgs/${orgId}/tenants/${id}`),
+  tenants: () => request<Tenant[] | { items: Tenant[] }>('GET', '/api/tenants').then(items),
+  createTenant: (body: { name: string; slug?: string }) => request<Tenant>('POST', '/api/tenants', { body }),
+  deleteTenant: (id: string) => request<void>('DELETE', `/api/tenants/${id}`),
 
   // devices
-  devices: (tenantId: string, query?: Query) => request<Device[] | { items: Device[] }>('GET', `/api/tenants/${tenantId}/devices`, { query }).then(items),
-  createDevice: (tenantId: string, body: { name: string; labels?: Record<string, string> }) => request<CreatedDevice>('POST', `/api/tenants/${tenantId}/devices`, { body }),
-  importDevices: (tenantId: string, csv: string) => request<{ rows: ImportRow[] }>('POST', `/api/tenants/${tenantId}/devices/import`, { raw: { body: csv, contentType: 'text/csv' } }),
-  updateDevice: (id: string, body: { labels?: Record<string, string>; disabled?: boolean }) => request<Device>('PATCH', `/api/devices/${id}`, { body }),
+  devices: (tenantId: string, query?: Query) => request<{ items: Device[]; nextCursor: string | null }>('GET', '/api/devices', { query: { tenantId, limit: 1000, ...query } }).then(items),
+  createDevice: (tenantId: string, body: { name: string; labels?: Record<string, string> }) => request<CreatedDevice>('POST', '/api/devices', { body: { tenantId, ...body } }),
+  importDevices: (tenantId: string, csv: string) => request<{ created: number; failed: number; rows: ImportRow[] }>('POST', '/api/devices/import', { body: { tenantId, csv } }),
+  updateDevice: (id: string, body: { name?: string; labels?: Record<string, string> }) => request<Device>('PATCH', `/api/devices/${id}`, { body }),
   disableDevice: (id: string) => request<Device>('POST', `/api/devices/${id}/disable`),
   enableDevice: (id: string) => request<Device>('POST', `/api/devices/${id}/enable`),
   deleteDevice: (id: string) => request<void>('DELETE', `/api/devices/${id}`),
   credentials: (id: string) => request<Credential[] | { items: Credential[] }>('GET', `/api/devices/${id}/credentials`).then(items),
-  rotateToken: (id: string) => request<{ token: string; credentialId?: string }>('POST', `/api/devices/${id}/credentials/rotate`),
-  revokeCredential: (deviceId: string, credentialId: string) => request<void>('POST', `/api/devices/${deviceId}/credentials/${credentialId}/revoke`),
+  rotateToken: (id: string, revokeOthers = false) => request<{ credential: Credential; token: string | null }>('POST', `/api/devices/${id}/credentials/rotate`, { body: { revokeOthers } }),
+  revokeCredential: (deviceId: string, credentialId: string) => request<void>('DELETE', `/api/devices/${deviceId}/credentials/${credentialId}`),
 
-  // logs
+  // logs (EventSource and download links cannot send headers: the organization goes in ?orgId=)
   logs: (query: LogQuery) => request<LogPage>('GET', '/api/logs', { query }),
   histogram: (query: LogQuery) => request<{ buckets: HistogramBucket[] } | HistogramBucket[]>('GET', '/api/logs/histogram', { query }).then((b) => (Array.isArray(b) ? b : b.buckets)),
-  tailUrl: (query: Query) => `/api/logs/tail${queryString(query)}`,
-  exportUrl: (query: Query, format: 'csv' | 'ndjson') => `/api/logs/export${queryString({ ...query, format })}`,
+  tailUrl: (query: Query) => `/api/logs/tail${queryString({ ...query, orgId: currentOrg() })}`,
+  exportUrl: (query: Query, format: 'csv' | 'ndjson') => `/api/logs/export${queryString({ ...query, format, orgId: currentOrg() })}`,
 
   // telemetry
   metrics: (tenantId: string, deviceIds: string[]) => request<string[] | { items: string[] }>('GET', '/api/telemetry/metrics', { query: { tenantId, deviceId: deviceIds } }).then(items),
@@ -80,14 +80,13 @@ export const api = {
   lastValues: (query: Query) => request<LastValue[] | { items: LastValue[] }>('GET', '/api/telemetry/last', { query }).then(items),
 
   // fleet, audit, access
-  fleet: (orgId: string) => request<Fleet>('GET', `/api/orgs/${orgId}/fleet`),
-  audit: (orgId: string, query: Query) => request<{ items: AuditEntry[]; nextCursor: string | null }>('GET', `/api/orgs/${orgId}/audit`, { query }),
-  members: (orgId: string) => request<Member[] | { items: Member[] }>('GET', `/api/orgs/${orgId}/members`).then(items),
-  addMember: (orgId: string, body: { email: string; role: Role; name?: string }) => request<{ member: Member; password?: string; inviteToken?: string }>('POST', `/api/orgs/${orgId}/members`, { body }),
-  removeMember: (orgId: string, userId: string) => request<void>('DELETE', `/api/orgs/${orgId}/members/${userId}`),
-  setRole: (orgId: string, userId: string, role: Role) => request<Member>('PATCH', `/api/orgs/${orgId}/members/${userId}`, { body: { role } }),
-  apiTokens: (orgId: string) => request<ApiToken[] | { items: ApiToken[] }>('GET', `/api/orgs/${orgId}/api-tokens`).then(items),
-  createApiToken: (orgId: string, body: { name: string; role: Role }) => request<{ token: string; apiToken: ApiToken }>('POST', `/api/orgs/${orgId}/api-tokens`, { body }),
-  revokeApiToken: (orgId: string, id: string) => request<void>('DELETE', `/api/orgs/${orgId}/api-tokens/${id}`),
+  fleet: () => request<Fleet>('GET', '/api/fleet'),
+  audit: (query: Query) => request<{ items: AuditEntry[]; nextCursor: string | null }>('GET', '/api/audit', { query }),
+  members: () => request<Member[] | { items: Member[] }>('GET', '/api/members').then(items),
+  addMember: (body: { email: string; role: Role; name?: string }) => request<{ member: Member; oneTimePassword: string | null }>('POST', '/api/members', { body }),
+  removeMember: (userId: string) => request<void>('DELETE', `/api/members/${userId}`),
+  setRole: (userId: string, role: Role) => request<Member>('PATCH', `/api/members/${userId}`, { body: { role } }),
+  apiTokens: () => request<ApiToken[] | { items: ApiToken[] }>('GET', '/api/tokens').then(items),
+  createApiToken: (body: { name: string; role: Role }) => request<{ token: string; apiToken: ApiToken }>('POST', '/api/tokens', { body }),
+  revokeApiToken: (id: string) => request<void>('DELETE', `/api/tokens/${id}`),
 };
-

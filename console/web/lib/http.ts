@@ -3,10 +3,19 @@
 import { ApiError, problemFrom } from './problem.js';
 
 let csrfToken: string | undefined;
+let orgId: string | undefined;
+
+/** The organization every request is scoped to (sent as the x-org-id header). */
+export function setOrg(id: string | undefined): void {
+  orgId = id;
+}
+export function currentOrg(): string | undefined {
+  return orgId;
+}
 
 /** Remembers the CSRF token the API handed out with the session (login, setup or GET /api/session). */
-export function setCsrfToken(token: string | undefined): void {
-  csrfToken = token;
+export function setCsrfToken(token: string | null | undefined): void {
+  csrfToken = token ?? undefined;
 }
 
 function csrfFromCookie(): string | undefined {
@@ -36,6 +45,7 @@ export const apiFetch: typeof fetch = async (input, init) => {
   const method = (init?.method ?? 'GET').toUpperCase();
   const headers = new Headers(init?.headers);
   headers.set('accept', 'application/json');
+  if (orgId && !headers.has('x-org-id')) headers.set('x-org-id', orgId);
   if (method !== 'GET' && method !== 'HEAD') {
     const token = csrfToken ?? csrfFromCookie();
     if (token) headers.set('x-csrf-token', token);

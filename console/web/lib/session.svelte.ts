@@ -1,6 +1,6 @@
 // Who is signed in, which organization and tenant the operator is looking at. The selection survives reloads.
 import { api, type Me, type Tenant } from './api.js';
-import { setCsrfToken } from './http.js';
+import { setCsrfToken, setOrg } from './http.js';
 import { ApiError } from './problem.js';
 
 const ORG_KEY = 'iotlog.org';
@@ -24,6 +24,7 @@ class Session {
 
   /** Loads the signed-in operator, or learns that nobody is signed in (401) or that setup is needed. */
   async load(): Promise<void> {
+    setOrg(this.orgId ?? undefined);
     try {
       this.adopt(await api.me());
     } catch (err) {
@@ -47,6 +48,7 @@ class Session {
 
   selectOrg(id: string | null): void {
     this.orgId = id;
+    setOrg(id ?? undefined);
     if (id) localStorage.setItem(ORG_KEY, id);
     else localStorage.removeItem(ORG_KEY);
   }
@@ -62,7 +64,7 @@ class Session {
       this.tenants = [];
       return;
     }
-    this.tenants = await api.tenants(this.orgId);
+    this.tenants = await api.tenants();
     if (!this.tenants.some((t) => t.id === this.tenantId)) this.selectTenant(this.tenants[0]?.id ?? null);
   }
 
