@@ -5,12 +5,9 @@
  * - log_match: at least `count` logs at or above `minSeverity` and/or matching `pattern` within `windowSeconds`;
  * - no_data: a device (or one metric of it) silent for longer than `afterSeconds`.
  */
+import { parseSeverity, ProtocolError, SEVERITY_NAMES } from '@iotlog/edge-sdk/protocol';
 import { z } from 'zod';
 import { RuleValidationError } from './errors.js';
-
-/** Syslog severity names, index = level (0 emerg .. 7 debug), as in the wire protocol. */
-export const SEVERITY_NAMES = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'] as const;
-const SEVERITY_ALIASES: Record<string, number> = { error: 3, warn: 4, critical: 2, emergency: 0, fatal: 0 };
 
 const MAX_PATTERN_LENGTH = 200;
 const MAX_DURATION_SECONDS = 30 * 24 * 3600;
@@ -30,16 +27,14 @@ const seconds = (what: string) =>
     .min(0, `${what} must not be negative`)
     .max(MAX_DURATION_SECONDS, `${what} must be at most 30 days`);
 
-const severity = z.union([z.number().int().min(0).max(7), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number') return v;
-  const s = v.toLowerCase();
-  const i = (SEVERITY_NAMES as readonly string[]).indexOf(s);
-  const level = i >= 0 ? i : SEVERITY_ALIASES[s];
-  if (level === undefined) {
-    ctx.addIssue({ code: 'custom', message: `unknown severity "${v}" (use 0..7 or ${SEVERITY_NAMES.join(', ')})` });
+const severity = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  try {
+    return parseSeverity(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `unknown severity ${JSON.stringify(v)} (use 0..7 or ${SEVERITY_NAMES.join(', ')})` });
+    if (!(err instanceof ProtocolError)) throw err;
     return z.NEVER;
   }
-  return level;
 });
 
 /** A regular expression a user may give: length-limited, must compile, no nested quantifiers (backtracking bombs). */

@@ -1,0 +1,116 @@
+// The engine on the real pipeline pieces: NATS JetStream + KV, a TimescaleDB test database, a local webhook receiver.
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAlertingEngine, type AlertingEngine } from './engine.js';
+import { createWorld, startWebhookReceiver, waitFor, type World } from './testing.js';
+
+const SECRET = 'a-webhook-secret-of-some-length';
+let world: World;
+let hook: Awaited<ReturnType<typeof startWebhookReceiver>>;
+const engines: AlertingEngine[] = [];
+
+beforeAll(async () => {
+  world = await createWorld();
+  // the 2nd request fails with 500: the retry must deliver it anyway
+  hook = await startWebhookReceiver(SECRET, (n) => (n === 2 ? 500 : 200));
+  const logger = pino({ level: 'silent' });
+  // two replicas on one consumer and bucket: every step must still happen exactly once
+  for (let i = 0; i < 2; i++) {
+    const e = createAlertingEngine({
+      nc: world.nc,
+      db: world.db.database,
+      logger,
+      config: {
+        prefix: world.prefix,
+        stream: world.subjects.stream,
+        consumer: 'alerting',
+        bucket: world.bucket,
+        ruleRefreshMs: 200,
+        tickMs: 200,
+        seenFlushMs: 200,
+        webhook: { baseDelayMs: 100 },
+      },
+    });
+    engines.push(e);
+  }
+});
+
+afterAll(async () => {
+  for (const e of engines) await e.stop();
+  await hook?.close();
+  await world?.close();
+});
+
+type AlertRow = { id: string; state: string; fired_at: Date | null; resolved_at: Date | null };
+const alertsOf = (ruleId: string) =>
+  world.db.database.query<AlertRow>('SELECT id, state, fired_at, resolved_at FROM alerts WHERE rule_id = $1 ORDER BY started_at', [ruleId]);
+
+describe('alerting engine', () => {
+  it('threshold: fires once, webhook signed and retried, resolves past the hysteresis', async () => {
+    const dev = await world.addDevice('boiler-1', { site: 'a' });
+    const other = await world.addDevice('boiler-2', { site: 'b' });
+    const ruleId = await world.addRule({
+      name: 'too hot',
+      labels: { site: 'a' },
+      condition: { type: 'threshold', metric: 'temp', op: '>', value: 80, hysteresis: 5 },
+      webhook: { url: hook.url, secret: SECRET },
+    });
+    for (const e of engines) await e.start();
+
+    await world.send(other, 'telemetry', [{ metrics: { temp: 99 } }]); // not selected by the label
+    await world.send(dev, 'telemetry', [{ metrics: { temp: 70 } }]);
+    await world.send(dev, 'telemetry', [{ metrics: { temp: 85 } }, { metrics: { temp: 90 } }]);
+    await world.send(dev, 'telemetry', [{ metrics: { temp: 91 } }]);
+    const fired = await waitFor('firing webhook', () => hook.received.find((h) => h.json.event === 'firing'));
+    expect(fired.validSignature).toBe(true);
+    expect(fired.json.alert.deviceId).toBe(dev);
+    expect(fired.json.rule.id).toBe(ruleId);
+
+    await world.send(dev, 'telemetry', [{ metrics: { temp: 78 } }]); // inside the hysteresis: still firing
+    await world.send(dev, 'telemetry', [{ metrics: { temp: 74 } }]);
+    // the resolved webhook is the 2nd request: its first attempt gets a 500 and is retried
+    const resolved = await waitFor('resolved webhook', () => hook.received.find((h) => h.json.event === 'resolved'));
+    expect(resolved.validSignature).toBe(true);
+    expect(resolved.json.alert.id).toBe(fired.json.alert.id);
+
+    const rows = await alertsOf(ruleId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ state: 'resolved' });
+    expect(hook.received.filter((h) => h.json.rule.id === ruleId)).toHaveLength(2);
+    const deliveries = await world.db.database.query<{ attempt: number; status_code: number }>(
+      'SELECT attempt, status_code FROM notification_deliveries WHERE alert_id = $1 ORDER BY id',
+      [fired.json.alert.id],
+    );
+    expect(deliveries.map((d) => [d.attempt, d.status_code])).toEqual([
+      [1, 200],
+      [1, 500],
+      [2, 200],
+    ]);
+  });
+
+  it('log_match: N matching logs within the window fire one alert, published on iot.alert', async () => {
+    const dev = await world.addDevice('gateway-1');
+    const ruleId = await world.addRule({
+      name: 'disk errors',
+      condition: { type: 'log_match', minSeverity: 'error', pattern: 'disk', count: 3, windowSeconds: 60 },
+    });
+    const events: { event: string; alert: { ruleId: string } }[] = [];
+    const sub = world.nc.subscribe(world.subjects.alert(world.tenantId), {
+      callback: (_err, m) => {
+        events.push(m.json());
+      },
+    });
+    await world.send(dev, 'logs', [{ severity: 'error', message: 'disk full' }, { severity: 'debug', message: 'disk ok' }]);
+    await world.send(dev, 'logs', [{ severity: 'crit', message: 'disk gone' }]);
+    await world.send(dev, 'logs', [{ severity: 'error', message: 'net down' }]);
+    // the rule may still be loading: repeat the matching logs until the alert fires (still exactly one row)
+    await waitFor('log_match alert', async () => {
+      await world.send(dev, 'logs', [{ severity: 'err', message: 'disk error' }]);
+      return (await alertsOf(ruleId)).some((a) => a.state === 'firing');
+    });
+    await world.send(dev, 'logs', [{ severity: 'err', message: 'disk error again' }]);
+    await waitFor('alert event', () => events.some((e) => e.alert.ruleId === ruleId && e.event === 'firing'));
+    sub.unsubscribe();
+    expect(await alertsOf(ruleId)).toHaveLength(1);
+  });
+});
