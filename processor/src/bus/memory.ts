@@ -21,6 +21,8 @@ export interface MemoryBus {
   source(): IngestSource;
   /** Core publish/subscribe with NATS subject wildcards (`*`, `>`) and queue groups. */
   subjects: SubjectBus;
+  /** Core request/reply: the first responder's answer, or an error after `timeoutMs` / without subscribers. */
+  request(subject: string, data: Uint8Array, timeoutMs?: number): Promise<Uint8Array>;
   /** Messages queued and delivered-but-unacked. */
   stats(): { pending: number; ackPending: number };
   close(): void;
@@ -113,19 +115,28 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): MemoryBus {
 
   const subs = new Set<{ pattern: string; handler: SubjectHandler; queue?: string }>();
   const queueTurn = new Map<string, number>();
+  /** Delivers to every plain subscriber and one member per queue group; returns how many got it. */
+  const deliver = (subject: string, data: Uint8Array, respond?: (data: Uint8Array) => void): number => {
+    let n = 0;
+    const groups = new Map<string, SubjectHandler[]>();
+    for (const s of subs) {
+      if (!subjectMatches(s.pattern, subject)) continue;
+      if (s.queue === undefined) {
+        n++;
+        s.handler(data, subject, respond);
+      } else groups.set(s.queue, [...(groups.get(s.queue) ?? []), s.handler]);
+    }
+    for (const [queue, handlers] of groups) {
+      const turn = (queueTurn.get(queue) ?? 0) + 1;
+      queueTurn.set(queue, turn);
+      n++;
+      handlers[turn % handlers.length]?.(data, subject, respond);
+    }
+    return n;
+  };
   const subjects: SubjectBus = {
     publish(subject, data) {
-      const groups = new Map<string, SubjectHandler[]>();
-      for (const s of subs) {
-        if (!subjectMatches(s.pattern, subject)) continue;
-        if (s.queue === undefined) s.handler(data, subject);
-        else groups.set(s.queue, [...(groups.get(s.queue) ?? []), s.handler]);
-      }
-      for (const [queue, handlers] of groups) {
-        const turn = (queueTurn.get(queue) ?? 0) + 1;
-        queueTurn.set(queue, turn);
-        handlers[turn % handlers.length]?.(data, subject);
-      }
+      deliver(subject, data);
     },
     subscribe(pattern, handler, o) {
       const s = { pattern, handler, ...(o?.queue !== undefined ? { queue: o.queue } : {}) };
@@ -161,6 +172,26 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): MemoryBus {
       };
     },
     subjects,
+    request(subject, data, timeoutMs = 5000) {
+      return new Promise<Uint8Array>((resolve, reject) => {
+        let answered = false;
+        const timer = setTimeout(() => {
+          answered = true;
+          reject(new Error(`no reply on ${subject} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const n = deliver(subject, data, (reply) => {
+          if (answered) return;
+          answered = true;
+          clearTimeout(timer);
+          resolve(reply);
+        });
+        if (n === 0 && !answered) {
+          answered = true;
+          clearTimeout(timer);
+          reject(new Error(`no responders on ${subject}`));
+        }
+      });
+    },
     stats: () => ({ pending: queued(), ackPending: unacked.size }),
     close() {
       closed = true;

@@ -21,7 +21,8 @@ export interface IngestSource {
   close(): Promise<void>;
 }
 
-export type SubjectHandler = (data: Uint8Array, subject: string) => void;
+/** `respond` is set when the message was a request. */
+export type SubjectHandler = (data: Uint8Array, subject: string, respond?: (data: Uint8Array) => void) => void;
 
 /** Core publish/subscribe (core NATS or in-process); the same shape as the broker's SubjectBus port. */
 export interface SubjectBus {
