@@ -21,7 +21,7 @@ const connectDevice = (d: SeededDevice, extra = {}) =>
 
 function collect(subject: string): Msg[] {
   const got: Msg[] = [];
-  env.nc.subscribe(subject, { callback: (_err, m) => got.push(m) });
+  env.nc.subscribe(subject, { callback: (_err, m) => void got.push(m) });
   return got;
 }
 
