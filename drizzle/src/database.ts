@@ -62,6 +62,13 @@ async function openPostgres(url: string, options: CreateDatabaseOptions): Promis
     await pool.query('SELECT 1');
   } catch (err) {
     await pool.end().catch(() => undefined);
+    if ((err as { code?: string }).code === '3D000') {
+      throw new DatabaseError(
+        'database.unreachable',
+        `${(err as Error).message} at ${redactUrl(url)}: run \`iotlog migrate\` (it creates the database) or set DATABASE_URL`,
+        { cause: err },
+      );
+    }
     throw new DatabaseError(
       'database.unreachable',
       `cannot connect to ${redactUrl(url)} (${(err as Error).message}): start PostgreSQL or set DATABASE_URL`,

@@ -76,8 +76,11 @@ export interface RevokedCredentials {
   events: DeviceControlEvent[];
 }
 
-/** Revokes one credential by id. Revoking an already revoked one changes nothing and returns no event. */
-export async function revokeCredential(db: Db, credentialId: string, options: Actor = {}): Promise<RevokedCredentials> {
+/**
+ * Revokes one credential by id (with `device`, only if it belongs to that device id or name). Revoking an
+ * already revoked one changes nothing and returns no event.
+ */
+export async function revokeCredential(db: Db, credentialId: string, options: { device?: string } & Actor = {}): Promise<RevokedCredentials> {
   if (!isUuid(credentialId)) {
     throw new ProvisioningError('provisioning.invalid_input', `credential "${credentialId}" is not a credential id (a UUID)`);
   }
@@ -85,6 +88,9 @@ export async function revokeCredential(db: Db, credentialId: string, options: Ac
     const [cred] = await tx.select().from(deviceCredentials).where(eq(deviceCredentials.id, credentialId)).limit(1);
     if (!cred) throw new ProvisioningError('provisioning.not_found', `credential "${credentialId}" not found: check the id`);
     const device = await findDevice(tx, cred.deviceId);
+    if (options.device !== undefined && options.device !== device.id && options.device !== device.name) {
+      throw new ProvisioningError('provisioning.not_found', `credential "${credentialId}" does not belong to device "${options.device}": check both ids`);
+    }
     const revoked = await tx
       .update(deviceCredentials)
       .set({ revokedAt: sql`now()` })
