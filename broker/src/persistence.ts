@@ -1,11 +1,16 @@
 // Where sessions, retained messages and offline queues live: in memory (one replica) or in Redis
 // (aedes-persistence-redis + mqemitter-redis) so that every replica shares them.
 import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
 import { Redis } from 'ioredis';
 
 // Both adapters are CommonJS without typings for what we use (the async persistence aedes 1.x needs,
 // and the key-prefixed emitter): loaded with require and typed here.
-type AsyncPersistenceCtor = new (opts: { conn: Redis; maxSessionDelivery?: number }) => { destroy(): Promise<void> };
+type RedisPersistence = {
+  destroy(): Promise<void>;
+  createRetainedStreamCombi(patterns: string[]): AsyncIterable<unknown>;
+};
+type AsyncPersistenceCtor = new (opts: { conn: Redis; maxSessionDelivery?: number }) => RedisPersistence;
 type MQEmitterRedisPrefixCtor = new (prefix: string, opts: { connectionString: string }) => object;
 const require = createRequire(import.meta.url);
 const AsyncPersistence = require('aedes-persistence-redis/asyncPersistence.js') as AsyncPersistenceCtor;
@@ -17,6 +22,9 @@ export function createSharedState(redis: { url: string; prefix: string } | undef
   if (!redis) return { close: async () => undefined };
   const conn = new Redis(redis.url, { keyPrefix: redis.prefix, maxRetriesPerRequest: 3 });
   const persistence = new AsyncPersistence({ conn });
+  // aedes 1.2 pipes the retained messages (`.pipe`) but this persistence returns an async generator
+  const retained = persistence.createRetainedStreamCombi.bind(persistence);
+  persistence.createRetainedStreamCombi = (patterns) => Readable.from(retained(patterns));
   const mq = new MQEmitterRedisPrefix(redis.prefix, { connectionString: redis.url });
   return {
     persistence,
