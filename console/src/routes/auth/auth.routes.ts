@@ -20,13 +20,15 @@ async function meOf(c: Context<AppEnv>, s: Services, userId: string, via: 'sessi
   const user = await userById(s.sql, userId);
   if (!user) throw new UnauthenticatedError('user no longer exists');
   const scope = c.get('scope') ?? null;
-  return {
-    user,
-    via,
-    csrfToken: csrf,
-    organizations: await myOrganizations(s.sql, userId),
-    current: scope ? { orgId: scope.orgId, role: scope.role, tenantIds: scope.tenantIds ? [...scope.tenantIds] : null } : null,
-  };
+  const organizations = await myOrganizations(s.sql, userId);
+  // after login/setup there is no scope yet: the default is the first organization (as the middleware picks)
+  const first = organizations[0];
+  const current = scope
+    ? { orgId: scope.orgId, role: scope.role, tenantIds: scope.tenantIds ? [...scope.tenantIds] : null }
+    : first
+      ? { orgId: first.id, role: first.role, tenantIds: first.tenantIds }
+      : null;
+  return { user, via, csrfToken: csrf, organizations, current };
 }
 
 export function authRoutes(s: Services) {

@@ -23,7 +23,7 @@ export async function addMember(db: Sql, input: AddMemberInput): Promise<{ userI
   if (!user) {
     const hash = await hashPassword(input.password);
     user = await db.one<{ id: string }>(sql`
-      INSERT INTO users (email, name, password_hash) VALUES (${email}, ${input.name ?? null}, ${hash}) RETURNING id`);
+      INSERT INTO users (email, name, password_hash) VALUES (${email}, ${input.name ?? email.split('@')[0] ?? email}, ${hash}) RETURNING id`);
     created = true;
   }
   if (!user) throw new Error('insert into users returned no row');
