@@ -3,7 +3,7 @@ import { subjects as makeSubjects, type Subjects } from '@iotlog/edge-sdk/protoc
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { pino } from 'pino';
-import { createJetStreamSource } from '../src/bus/jetstream.js';
+import { createJetStreamSource, ensureConsumer } from '../src/bus/jetstream.js';
 import { createNatsSubjectBus } from '../src/bus/nats.js';
 import { createProcessor, type Processor, type ProcessorDeps } from '../src/processor.js';
 import type { SqlDatabase } from '../src/store/sql.js';
@@ -24,7 +24,8 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-export async function createFixture(): Promise<Fixture> {
+/** `ackWaitS`: how long JetStream waits for an ack before redelivering (short in crash tests). */
+export async function createFixture(opts: { ackWaitS?: number } = {}): Promise<Fixture> {
   const s = suffix();
   const prefix = `t_${s}`;
   const stream = `T_${s}_INGEST`;
@@ -34,6 +35,8 @@ export async function createFixture(): Promise<Fixture> {
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   const replicas: { stop(): Promise<void> }[] = [];
+  const ackWaitS = opts.ackWaitS ?? 30;
+  await ensureConsumer({ nc, stream, subjects: [subjects.ingestAll], durable, maxMessages: 64, ackWaitS, maxAckPending: 5000, maxAgeS: 3600 });
   return {
     nc,
     prefix,
@@ -52,7 +55,7 @@ export async function createFixture(): Promise<Fixture> {
         durable,
         maxMessages: 64,
         expiresMs: 5000,
-        ackWaitS: 30,
+        ackWaitS,
         maxAckPending: 5000,
         maxAgeS: 3600,
         logger: silentLogger,

@@ -37,6 +37,11 @@ export function fromPgPool(pool: Pool): SqlDatabase {
     async transaction(fn) {
       const client = await pool.connect();
       let broken: Error | undefined;
+      // a checked-out client has no pool listener: without ours a dropped connection is an uncaught 'error'
+      const onError = (err: Error) => {
+        broken = err;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn(pgQueryable(client));
@@ -51,6 +56,7 @@ export function fromPgPool(pool: Pool): SqlDatabase {
         }
         throw err;
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
     },
