@@ -1,92 +1,85 @@
-// Every API call the web app makes, with the JSON shapes it relies on. Kept in one file so that a route change
-// on the server is a one-place change here.
-import { currentOrg, queryString, request, type Query } from './http.js';
+// Every API call the web app makes, through Hono's typed client (`hc<AppType>`): paths, parameters and
+// response shapes are checked against the server at compile time. Pages import `api` and the types below.
+import { client, parseResponse } from './client.js';
+import { currentOrg, queryString, type Query } from './http.js';
 
-export type Role = 'owner' | 'admin' | 'operator' | 'viewer';
+const c = client.api;
 
-export interface Organization { id: string; name: string; slug: string; role: Role; tenantIds: string[] | null }
-export interface Me { user: { id: string; email: string; name: string | null }; organizations: Organization[]; csrfToken: string | null }
-export interface Tenant { id: string; organizationId?: string; name: string; slug: string; createdAt: string; deviceCount?: number }
-export interface Device {
-  id: string; tenantId: string; name: string; labels: Record<string, string>; createdAt: string;
-  lastSeenAt: string | null; online: boolean; disabled: boolean; disabledAt: string | null; messagesPerMinute: number;
-}
-export interface Credential {
-  id: string; kind: 'token' | 'x509'; label: string | null; createdAt: string; expiresAt: string | null;
-  revokedAt: string | null; lastUsedAt: string | null;
-}
-export interface CreatedDevice { device: Device; token: string; credentialId?: string }
-export interface ImportRow { line: number; name: string; ok: boolean; deviceId: string | null; token: string | null; error: string | null }
-export interface LogRow { time: string; receivedAt?: string; deviceId: string; deviceName?: string; seq: string | number; severity: number; message: string; attrs?: Record<string, unknown> | null }
-export interface LogPage { items: LogRow[]; nextCursor: string | null }
-export interface HistogramBucket { t: string; count: number }
-export interface SeriesPoint { t: string; value: number | null }
-export interface Series { deviceId: string; metric: string; points: SeriesPoint[] }
-export interface TelemetryResult { bucketSeconds?: number; bucket?: string; series: Series[] }
-export interface LastValue { deviceId: string; metric: string; time: string; value: number }
-export interface Fleet {
-  tenants: number; devices: number; online: number; disabled?: number;
-  storage: { mode: string; edition: string | null; hypertables?: string[] };
-  logsLastHour?: number;
-}
-export interface AuditEntry { id: string | number; at: string; actor: string; action: string; targetType: string | null; targetId: string | null; tenantId?: string | null; details: unknown }
-export interface Member { userId: string; email: string; name: string | null; role: Role; tenantIds: string[] | null; createdAt: string }
-export interface ApiToken { id: string; name: string; role: Role; createdAt: string; lastUsedAt: string | null; revokedAt: string | null }
-
-/** Unwraps `{ items: [...] }` or a bare array. */
-function items<T>(body: T[] | { items: T[] }): T[] {
-  return Array.isArray(body) ? body : body.items;
-}
-
-export interface LogQuery extends Query {
-  tenantId: string;
-  from?: string; to?: string; q?: string; deviceId?: string[]; severity?: number; label?: string[]; cursor?: string; limit?: number;
+/** Log filters as the API takes them (query strings; lists comma-separated). */
+export interface LogFilter {
+  tenantId?: string;
+  deviceIds?: string;
+  since?: string;
+  from?: string;
+  to?: string;
+  maxSeverity?: string;
+  labels?: string;
+  q?: string;
 }
 
 export const api = {
-  // session (organization scope travels as the x-org-id header, see http.ts)
-  me: () => request<Me>('GET', '/api/auth/me'),
-  setupNeeded: () => request<{ needed: boolean }>('GET', '/api/setup'),
-  setup: (body: { email: string; password: string; name?: string; organization: string }) => request<Me>('POST', '/api/setup', { body }),
-  login: (body: { email: string; password: string }) => request<Me>('POST', '/api/auth/login', { body }),
-  logout: () => request<void>('POST', '/api/auth/logout'),
+  // session (the organization scope travels as the x-org-id header, see http.ts)
+  me: () => parseResponse(c.auth.me.$get()),
+  setupNeeded: () => parseResponse(c.setup.$get()),
+  setup: (json: { email: string; password: string; name?: string; organization: string }) => parseResponse(c.setup.$post({ json })),
+  login: (json: { email: string; password: string }) => parseResponse(c.auth.login.$post({ json })),
+  logout: () => c.auth.logout.$post(),
 
   // tenants
-  tenants: () => request<Tenant[] | { items: Tenant[] }>('GET', '/api/tenants').then(items),
-  createTenant: (body: { name: string; slug?: string }) => request<Tenant>('POST', '/api/tenants', { body }),
-  deleteTenant: (id: string) => request<void>('DELETE', `/api/tenants/${id}`),
+  tenants: async () => (await parseResponse(c.tenants.$get())).items,
+  createTenant: (json: { name: string; slug?: string }) => parseResponse(c.tenants.$post({ json })),
+  deleteTenant: (id: string) => c.tenants[':id'].$delete({ param: { id } }),
 
   // devices
-  devices: (tenantId: string, query?: Query) => request<{ items: Device[]; nextCursor: string | null }>('GET', '/api/devices', { query: { tenantId, limit: 1000, ...query } }).then(items),
-  createDevice: (tenantId: string, body: { name: string; labels?: Record<string, string> }) => request<CreatedDevice>('POST', '/api/devices', { body: { tenantId, ...body } }),
-  importDevices: (tenantId: string, csv: string) => request<{ created: number; failed: number; rows: ImportRow[] }>('POST', '/api/devices/import', { body: { tenantId, csv } }),
-  updateDevice: (id: string, body: { name?: string; labels?: Record<string, string> }) => request<Device>('PATCH', `/api/devices/${id}`, { body }),
-  disableDevice: (id: string) => request<Device>('POST', `/api/devices/${id}/disable`),
-  enableDevice: (id: string) => request<Device>('POST', `/api/devices/${id}/enable`),
-  deleteDevice: (id: string) => request<void>('DELETE', `/api/devices/${id}`),
-  credentials: (id: string) => request<Credential[] | { items: Credential[] }>('GET', `/api/devices/${id}/credentials`).then(items),
-  rotateToken: (id: string, revokeOthers = false) => request<{ credential: Credential; token: string | null }>('POST', `/api/devices/${id}/credentials/rotate`, { body: { revokeOthers } }),
-  revokeCredential: (deviceId: string, credentialId: string) => request<void>('DELETE', `/api/devices/${deviceId}/credentials/${credentialId}`),
+  devices: async (tenantId: string) => (await parseResponse(c.devices.$get({ query: { tenantId, limit: '1000' } }))).items,
+  createDevice: (tenantId: string, json: { name: string; labels?: Record<string, string> }) => parseResponse(c.devices.$post({ json: { tenantId, ...json } })),
+  importDevices: (tenantId: string, csv: string) => parseResponse(c.devices.import.$post({ json: { tenantId, csv } })),
+  updateDevice: (id: string, json: { name?: string; labels?: Record<string, string> }) => parseResponse(c.devices[':id'].$patch({ param: { id }, json })),
+  disableDevice: (id: string) => parseResponse(c.devices[':id'].disable.$post({ param: { id } })),
+  enableDevice: (id: string) => parseResponse(c.devices[':id'].enable.$post({ param: { id } })),
+  deleteDevice: (id: string) => c.devices[':id'].$delete({ param: { id } }),
+  credentials: async (id: string) => (await parseResponse(c.devices[':id'].credentials.$get({ param: { id } }))).items,
+  rotateToken: (id: string, revokeOthers = false) => parseResponse(c.devices[':id'].credentials.rotate.$post({ param: { id }, json: { revokeOthers } })),
+  revokeCredential: (id: string, credentialId: string) => c.devices[':id'].credentials[':credentialId'].$delete({ param: { id, credentialId } }),
 
   // logs (EventSource and download links cannot send headers: the organization goes in ?orgId=)
-  logs: (query: LogQuery) => request<LogPage>('GET', '/api/logs', { query }),
-  histogram: (query: LogQuery) => request<{ buckets: HistogramBucket[] } | HistogramBucket[]>('GET', '/api/logs/histogram', { query }).then((b) => (Array.isArray(b) ? b : b.buckets)),
-  tailUrl: (query: Query) => `/api/logs/tail${queryString({ ...query, orgId: currentOrg() })}`,
-  exportUrl: (query: Query, format: 'csv' | 'ndjson') => `/api/logs/export${queryString({ ...query, format, orgId: currentOrg() })}`,
+  logs: (query: LogFilter & { cursor?: string; limit?: string }) => parseResponse(c.logs.search.$get({ query })),
+  histogram: (query: LogFilter & { buckets?: string }) => parseResponse(c.logs.histogram.$get({ query })),
+  tailUrl: (query: LogFilter) => `/api/logs/tail${queryString({ ...(query as Query), orgId: currentOrg() })}`,
+  exportUrl: (query: LogFilter, format: 'csv' | 'ndjson') => `/api/logs/export${queryString({ ...(query as Query), format, orgId: currentOrg() })}`,
 
   // telemetry
-  metrics: (tenantId: string, deviceIds: string[]) => request<string[] | { items: string[] }>('GET', '/api/telemetry/metrics', { query: { tenantId, deviceId: deviceIds } }).then(items),
-  series: (query: Query) => request<TelemetryResult>('GET', '/api/telemetry/series', { query }),
-  lastValues: (query: Query) => request<LastValue[] | { items: LastValue[] }>('GET', '/api/telemetry/last', { query }).then(items),
+  metrics: async (deviceId: string) => (await parseResponse(c.telemetry.metrics.$get({ query: { deviceId } }))).items,
+  latest: async (deviceId: string) => (await parseResponse(c.telemetry.latest.$get({ query: { deviceId } }))).items,
+  series: (query: { deviceIds: string; metric: string; since?: string; from?: string; to?: string; points?: string }) => parseResponse(c.telemetry.series.$get({ query })),
 
   // fleet, audit, access
-  fleet: () => request<Fleet>('GET', '/api/fleet'),
-  audit: (query: Query) => request<{ items: AuditEntry[]; nextCursor: string | null }>('GET', '/api/audit', { query }),
-  members: () => request<Member[] | { items: Member[] }>('GET', '/api/members').then(items),
-  addMember: (body: { email: string; role: Role; name?: string }) => request<{ member: Member; oneTimePassword: string | null }>('POST', '/api/members', { body }),
-  removeMember: (userId: string) => request<void>('DELETE', `/api/members/${userId}`),
-  setRole: (userId: string, role: Role) => request<Member>('PATCH', `/api/members/${userId}`, { body: { role } }),
-  apiTokens: () => request<ApiToken[] | { items: ApiToken[] }>('GET', '/api/tokens').then(items),
-  createApiToken: (body: { name: string; role: Role }) => request<{ token: string; apiToken: ApiToken }>('POST', '/api/tokens', { body }),
-  revokeApiToken: (id: string) => request<void>('DELETE', `/api/tokens/${id}`),
+  fleet: () => parseResponse(c.fleet.$get()),
+  audit: (query: { q?: string; cursor?: string; limit?: string }) => parseResponse(c.audit.$get({ query })),
+  members: async () => (await parseResponse(c.members.$get())).items,
+  addMember: (json: { email: string; role: Role; name?: string }) => parseResponse(c.members.$post({ json })),
+  removeMember: (userId: string) => c.members[':userId'].$delete({ param: { userId } }),
+  setRole: (userId: string, role: Role) => parseResponse(c.members[':userId'].$patch({ param: { userId }, json: { role } })),
+  apiTokens: async () => (await parseResponse(c.tokens.$get())).items,
+  createApiToken: (json: { name: string; role: Role }) => parseResponse(c.tokens.$post({ json })),
+  revokeApiToken: (id: string) => c.tokens[':id'].$delete({ param: { id } }),
 };
+
+type Item<F extends (...args: never[]) => Promise<unknown[]>> = Awaited<ReturnType<F>>[number];
+
+export type Role = 'owner' | 'admin' | 'operator' | 'viewer';
+export type Me = Awaited<ReturnType<typeof api.me>>;
+export type Organization = Me['organizations'][number];
+export type Tenant = Item<typeof api.tenants>;
+export type Device = Item<typeof api.devices>;
+export type Credential = Item<typeof api.credentials>;
+export type CreatedDevice = Awaited<ReturnType<typeof api.createDevice>>;
+export type ImportRow = Awaited<ReturnType<typeof api.importDevices>>['rows'][number];
+export type LogLine = Awaited<ReturnType<typeof api.logs>>['items'][number];
+export type Histogram = Awaited<ReturnType<typeof api.histogram>>;
+export type TelemetrySeries = Awaited<ReturnType<typeof api.series>>;
+export type Latest = Item<typeof api.latest>;
+export type Fleet = Awaited<ReturnType<typeof api.fleet>>;
+export type AuditEntry = Awaited<ReturnType<typeof api.audit>>['items'][number];
+export type Member = Item<typeof api.members>;
+export type ApiToken = Item<typeof api.apiTokens>;

@@ -1,19 +1,19 @@
 // Live tail over Server-Sent Events: parses each event into log rows and reports the connection state.
-import type { LogRow } from './api.js';
+import type { LogLine } from './api.js';
 
 export type TailState = 'connecting' | 'live' | 'reconnecting';
 
 export interface Tail { close(): void }
 
-function rowsOf(data: string): LogRow[] {
+/** One `log` event carries one LogLine (the API's tail.routes.ts). */
+function rowsOf(data: string): LogLine[] {
   const parsed = JSON.parse(data) as unknown;
-  if (Array.isArray(parsed)) return parsed as LogRow[];
-  if (parsed && typeof parsed === 'object' && Array.isArray((parsed as { items?: unknown }).items)) return (parsed as { items: LogRow[] }).items;
-  if (parsed && typeof parsed === 'object' && 'message' in parsed) return [parsed as LogRow];
+  if (Array.isArray(parsed)) return parsed as LogLine[];
+  if (parsed && typeof parsed === 'object' && 'message' in parsed) return [parsed as LogLine];
   return [];
 }
 
-export function openTail(url: string, onrows: (rows: LogRow[]) => void, onstate: (s: TailState) => void, onerror: (e: Error) => void): Tail {
+export function openTail(url: string, onrows: (rows: LogLine[]) => void, onstate: (s: TailState) => void, onerror: (e: Error) => void): Tail {
   const source = new EventSource(url, { withCredentials: true });
   onstate('connecting');
   const handle = (e: MessageEvent<string>) => {
@@ -26,8 +26,8 @@ export function openTail(url: string, onrows: (rows: LogRow[]) => void, onstate:
   };
   source.onopen = () => onstate('live');
   source.onerror = () => onstate(source.readyState === EventSource.CLOSED ? 'connecting' : 'reconnecting');
-  source.onmessage = handle;
   source.addEventListener('log', handle);
   source.addEventListener('ready', () => onstate('live'));
+  source.addEventListener('dropped', (e: MessageEvent<string>) => onerror(new Error(`Live tail too fast for this browser: ${e.data} lines skipped`)));
   return { close: () => source.close() };
 }
