@@ -59,15 +59,31 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
     database,
     async drop() {
       await database.close();
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
+      await dropDatabase(adminUrl, name);
     },
   };
+}
+
+/**
+ * A URL for a database `t_<random>` on TEST_DATABASE_URL that does NOT exist yet (for testing code that
+ * creates databases), and a `drop()` that removes it if it was created.
+ */
+export function reserveTestDatabaseUrl(): { url: string; drop(): Promise<void> } {
+  const adminUrl = readEnv().TEST_DATABASE_URL;
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => dropDatabase(adminUrl, name) };
+}
+
+async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await c.end();
+  }
 }
 
 // CREATE DATABASE copies template1 and fails if another session is connected to it at that moment.
