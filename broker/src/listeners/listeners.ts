@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
+import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import type { Aedes } from 'aedes';
 import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer } from 'ws';
@@ -49,9 +49,6 @@ export async function startListeners(deps: { aedes: Aedes; config: ListenerConfi
   const sockets = new Set<Socket>();
   const ports: ListenerPorts = { mqtt: 0 };
   const tlsOpts = config.tls;
-  const secureContext: SecureContext | undefined = tlsOpts
-    ? createSecureContext({ cert: tlsOpts.cert, key: tlsOpts.key, ca: tlsOpts.ca })
-    : undefined;
 
   function track(socket: Socket): void {
     sockets.add(socket);
@@ -82,40 +79,49 @@ export async function startListeners(deps: { aedes: Aedes; config: ListenerConfi
   servers.push(tcp);
   ports.mqtt = await listen(tcp, config.mqttPort, config.host);
 
-  if (config.tlsPort !== undefined && tlsOpts && secureContext) {
-    const onTls = (raw: Socket) => {
-      track(raw);
-      raw.setNoDelay(true);
-      sourceOf(raw).then(
-        (remoteAddress) => {
-          const socket = new TLSSocket(raw, {
-            isServer: true,
-            secureContext,
-            requestCert: Boolean(tlsOpts.ca),
-            rejectUnauthorized: tlsOpts.requireClientCert,
-          });
-          const timer = setTimeout(() => socket.destroy(), 10_000);
-          socket.once('error', (err) => {
-            clearTimeout(timer);
-            logger.debug({ err, remoteAddress }, 'TLS handshake failed');
-            socket.destroy();
-          });
-          socket.once('secure', () => {
-            clearTimeout(timer);
-            socket.removeAllListeners('error');
-            setConnectionInfo(socket, { remoteAddress, certFingerprint: peerFingerprint(socket), transport: 'tls' });
-            aedes.handle(socket);
-          });
-        },
-        (err: unknown) => {
-          logger.warn({ err, remoteAddress: raw.remoteAddress }, 'refused connection: bad PROXY header');
-          raw.destroy();
-        },
-      );
-    };
-    const tlsServer = createNetServer(onTls);
-    servers.push(tlsServer);
-    ports.tls = await listen(tlsServer, config.tlsPort, config.host);
+  if (config.tlsPort !== undefined && tlsOpts) {
+    // tls.Server verifies client certificates (socket.authorized); with the PROXY protocol the raw socket
+    // is read by a plain TCP server first and then handed to it ('connection'), keyed by its peer address.
+    const proxied = new Map<string, string>();
+    const tlsServer = createTlsServer({
+      cert: tlsOpts.cert,
+      key: tlsOpts.key,
+      ca: tlsOpts.ca,
+      requestCert: Boolean(tlsOpts.ca),
+      rejectUnauthorized: tlsOpts.requireClientCert,
+      handshakeTimeout: 10_000,
+    });
+    tlsServer.on('tlsClientError', (err, socket) => logger.debug({ err, remoteAddress: socket.remoteAddress }, 'TLS handshake failed'));
+    tlsServer.on('secureConnection', (socket: TLSSocket) => {
+      const key = `${socket.remoteAddress}:${socket.remotePort}`;
+      const remoteAddress = proxied.get(key) ?? socket.remoteAddress ?? 'unknown';
+      proxied.delete(key);
+      setConnectionInfo(socket, { remoteAddress, certFingerprint: peerFingerprint(socket), transport: 'tls' });
+      aedes.handle(socket);
+    });
+    tlsServer.on('connection', track);
+    if (config.proxyProtocol) {
+      const front = createNetServer((raw) => {
+        track(raw);
+        sourceOf(raw).then(
+          (remoteAddress) => {
+            const key = `${raw.remoteAddress}:${raw.remotePort}`;
+            proxied.set(key, remoteAddress);
+            raw.once('close', () => proxied.delete(key));
+            tlsServer.emit('connection', raw);
+          },
+          (err: unknown) => {
+            logger.warn({ err, remoteAddress: raw.remoteAddress }, 'refused connection: bad PROXY header');
+            raw.destroy();
+          },
+        );
+      });
+      servers.push(front);
+      ports.tls = await listen(front, config.tlsPort, config.host);
+    } else {
+      servers.push(tlsServer);
+      ports.tls = await listen(tlsServer, config.tlsPort, config.host);
+    }
   }
 
   function attachWs(server: HttpServer, transport: 'ws' | 'wss'): void {
