@@ -74,6 +74,7 @@ export class Client {
     return res;
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests assert response bodies by value
   async json<T = any>(method: string, path: string, body?: unknown, expectStatus?: number): Promise<T> {
     const res = await this.req(method, path, body);
     const text = await res.text();

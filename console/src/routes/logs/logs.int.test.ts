@@ -142,6 +142,7 @@ async function tail(client: typeof A.client, query: string) {
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toContain('text/event-stream');
   const reader = res.body!.getReader();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SSE payloads are asserted by value
   const events: { event: string; data: any }[] = [];
   let buf = '';
   let done = false;
