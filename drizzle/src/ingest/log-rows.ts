@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { Queryable } from '../database.js';
 
 /** One row of the `logs` table, as the processor writes it. */
@@ -15,21 +19,35 @@ export interface LogRow {
 
 const WORDS = ['sensor', 'pump', 'valve', 'temperature', 'pressure', 'timeout', 'reconnect', 'battery', 'firmware', 'overflow'];
 
+export interface GenerateOptions {
+  /** Device ids to spread rows over (default: `devices` random ids). */
+  deviceIds?: string[];
+  devices?: number;
+  tenantId?: string;
+  /** Time of row 0 (default: now - count * stepMs). */
+  start?: Date;
+  stepMs?: number;
+  /** Index of the first row, to generate a long stream batch by batch with the same start/devices. */
+  offset?: number;
+}
+
 /**
- * Deterministic synthetic log rows for benchmarks: `devices` devices of one tenant, one row per device per
- * `stepMs`, short varied messages (a few in 1,000 contain "error"), small attrs.
+ * Deterministic synthetic log rows for benchmarks: one tenant, rows spread round-robin over devices, one row
+ * per `stepMs`, per-device increasing seq, short varied messages (1 in 997 is an "error: ..." line), small attrs.
  */
-export function generateLogRows(count: number, options: { devices?: number; start?: Date; stepMs?: number; tenantId?: string } = {}): LogRow[] {
-  const devices = Array.from({ length: options.devices ?? 100 }, () => randomUUID());
+export function generateLogRows(count: number, options: GenerateOptions = {}): LogRow[] {
+  const devices = options.deviceIds ?? Array.from({ length: options.devices ?? 100 }, () => randomUUID());
   const tenantId = options.tenantId ?? randomUUID();
-  const start = options.start?.getTime() ?? Date.now() - count * 10;
   const stepMs = options.stepMs ?? 10;
+  const start = options.start?.getTime() ?? Date.now() - count * stepMs;
+  const offset = options.offset ?? 0;
   const rows: LogRow[] = new Array<LogRow>(count);
-  for (let i = 0; i < count; i++) {
+  for (let k = 0; k < count; k++) {
+    const i = offset + k;
     const w1 = WORDS[i % WORDS.length] ?? 'x';
     const w2 = WORDS[(i * 7 + 3) % WORDS.length] ?? 'y';
     const t = new Date(start + i * stepMs);
-    rows[i] = {
+    rows[k] = {
       time: t,
       receivedAt: t,
       tenantId,
@@ -77,3 +95,18 @@ export function logRowsToCopyText(rows: readonly LogRow[]): string {
 }
 
 export const LOG_COPY_COLUMNS = 'time, received_at, tenant_id, device_id, seq, severity, message, attrs';
+
+/**
+ * COPY rows into `logs` on one pooled connection (kind `postgres` only). COPY has no ON CONFLICT: a duplicate
+ * fails the whole batch, so this is the raw ceiling, not the processor's idempotent write path.
+ */
+export async function copyLogs(pool: pg.Pool, rows: readonly LogRow[]): Promise<number> {
+  const client = await pool.connect();
+  try {
+    const stream = client.query(copyFrom(`COPY logs (${LOG_COPY_COLUMNS}) FROM STDIN`));
+    await pipeline(Readable.from([logRowsToCopyText(rows)]), stream);
+    return rows.length;
+  } finally {
+    client.release();
+  }
+}
