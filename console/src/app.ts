@@ -7,7 +7,10 @@ import type { ConsoleDeps } from './deps.js';
 import { notFound, onError } from './lib/problem.js';
 import { router } from './lib/router.js';
 import { serveWebApp } from './lib/static.js';
+import { alertsRoutes } from './routes/alerts/alerts.routes.js';
 import { auditRoutes } from './routes/audit/audit.routes.js';
+import { commandsRoutes } from './routes/commands/commands.routes.js';
+import { rulesRoutes } from './routes/rules/rules.routes.js';
 import { authRoutes } from './routes/auth/auth.routes.js';
 import { credentialsRoutes } from './routes/devices/credentials.routes.js';
 import { devicesRoutes } from './routes/devices/devices.routes.js';
@@ -36,7 +39,10 @@ function apiRoutes(s: Services) {
     .route('/logs', tailRoutes(s))
     .route('/telemetry', telemetryRoutes(s))
     .route('/fleet', fleetRoutes(s))
-    .route('/audit', auditRoutes(s));
+    .route('/audit', auditRoutes(s))
+    .route('/devices', commandsRoutes(s))
+    .route('/rules', rulesRoutes(s))
+    .route('/alerts', alertsRoutes(s));
 }
 
 export function createApp(deps: ConsoleDeps) {

@@ -28,10 +28,12 @@ export interface AlertRow {
   silencedUntil: string | null;
 }
 
-export const ALERT_COLUMNS = `id, rule_id AS "ruleId", tenant_id AS "tenantId", device_id AS "deviceId", state, value, message,
-  to_json(started_at) #>> '{}' AS "startedAt", to_json(fired_at) #>> '{}' AS "firedAt",
-  to_json(resolved_at) #>> '{}' AS "resolvedAt", to_json(acknowledged_at) #>> '{}' AS "acknowledgedAt",
-  acknowledged_by AS "acknowledgedBy", silenced_until::text AS "silencedUntil"`;
+/** The columns of an AlertRow; `t` is a table alias with its dot (`a.`) for joins. */
+export const alertColumns = (t = ''): string => `${t}id, ${t}rule_id AS "ruleId", ${t}tenant_id AS "tenantId", ${t}device_id AS "deviceId",
+  ${t}state, ${t}value, ${t}message, to_json(${t}started_at) #>> '{}' AS "startedAt", to_json(${t}fired_at) #>> '{}' AS "firedAt",
+  to_json(${t}resolved_at) #>> '{}' AS "resolvedAt", to_json(${t}acknowledged_at) #>> '{}' AS "acknowledgedAt",
+  ${t}acknowledged_by AS "acknowledgedBy", CASE WHEN ${t}silenced_until = 'infinity' THEN 'infinity' ELSE to_json(${t}silenced_until) #>> '{}' END AS "silencedUntil"`;
+export const ALERT_COLUMNS = alertColumns();
 
 /** Is the alert silenced at `now` (ms)? */
 export function isSilenced(a: Pick<AlertRow, 'silencedUntil'>, now = Date.now()): boolean {

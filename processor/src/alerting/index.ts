@@ -5,7 +5,7 @@ export { AlertingError, RuleValidationError, CommandTimeoutError } from './error
 export { createAlertingEngine, DEFAULT_ALERTING_CONFIG, type AlertingConfig, type AlertingEngine } from './engine.js';
 export { alertingEnvShape, alertingConfigFromEnv, type AlertingEnv } from './env.js';
 export { ruleToRow, rowToRule, RULE_COLUMNS, type RuleRow } from './rule-source.js';
-export { ALERT_COLUMNS, isSilenced, type AlertRow, type AlertState } from './alert-store.js';
+export { ALERT_COLUMNS, alertColumns, isSilenced, type AlertRow, type AlertState } from './alert-store.js';
 export type { AlertNotification, AlertEvent } from './effects.js';
 export { sign, verifySignature, SIGNATURE_HEADER } from './webhook.js';
 export {
