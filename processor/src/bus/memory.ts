@@ -15,7 +15,7 @@ export interface MemoryBusOptions {
 }
 
 export interface MemoryBus {
-  /** Broker side (its IngestSink port): resolves once the envelope is held by the bus. */
+  /** Broker side (its IngestSink port): resolves once the envelope is held by the bus. Core subscribers of the subject see it too. */
   publish(envelope: Uint8Array, subject: string, msgId: string): Promise<void>;
   /** Processor side: a source; several sources share the queue like replicas share a durable consumer. */
   source(): IngestSource;
@@ -154,6 +154,8 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): MemoryBus {
       if (recentIds.has(msgId)) return;
       recentIds.set(msgId, now);
       requeue({ seq: nextSeq++, subject, data: envelope });
+      // like NATS, a stored message is also seen by core subscribers of its subject (e.g. a live tail)
+      deliver(subject, envelope);
     },
     source(): IngestSource {
       let open = true;
