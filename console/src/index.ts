@@ -12,3 +12,4 @@ export { router } from './lib/router.js';
 export { body, errorResponses, IdParam, json } from './lib/schemas.js';
 export type { Services } from './services.js';
 export * from './errors.js';
+export { createUser, type CreateUserInput } from './users.js';
