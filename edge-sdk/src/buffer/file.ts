@@ -1,0 +1,294 @@
+// Durable store-and-forward buffer: an append-only segment log on disk (Node only).
+//
+// Layout of `dir`: `seg-<firstSeq>.log` files of JSON lines `{"c":channel,"r":record}\n`, and `meta.json`
+// `{ "goneThrough": n, "dropped": n }` (every seq <= goneThrough was acknowledged or dropped). Each append
+// is a write(2) before `append` returns, so a crash of the process loses nothing; with `fsync: 'interval'`
+// (default) data is fdatasync'ed every `fsyncIntervalMs`, so power loss can lose at most that window;
+// `'always'` syncs every append (slow), `'never'` leaves it to the OS. On open, a torn last line is cut
+// off, records at or below goneThrough are skipped, and fully acknowledged segments are deleted. A
+// segment is deleted once all its records are acknowledged, so records leave the disk only after PUBACK.
+// Acks are persisted without fsync: after a crash a few acknowledged records may be sent again; the server
+// stores each (device, seq) once.
+import {
+  closeSync,
+  fdatasyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { EdgeError } from '../errors.js';
+import type { DataChannel, WireRecord } from '../protocol/index.js';
+import { makeRoom } from './memory.js';
+import {
+  DEFAULT_MAX_BUFFER_BYTES,
+  type BufferEntry,
+  type BufferLimits,
+  type BufferPolicy,
+  type BufferStats,
+  type NewRecord,
+  type RecordBuffer,
+} from './types.js';
+
+export type FsyncPolicy = 'always' | 'interval' | 'never';
+
+export interface FileBufferOptions extends BufferLimits {
+  /** Directory of the segment log (created if missing). One directory per device. */
+  dir: string;
+  /** When appends reach the disk platter (default `interval`). */
+  fsync?: FsyncPolicy;
+  /** fdatasync period for `fsync: 'interval'`, ms (default 1000). */
+  fsyncIntervalMs?: number;
+  /** Segment size before rotation, bytes (default min(1 MiB, maxBytes / 4)). */
+  segmentBytes?: number;
+}
+
+interface Segment {
+  path: string;
+  firstSeq: number;
+  live: number;
+}
+
+interface Meta {
+  goneThrough: number;
+  dropped: number;
+}
+
+const enc = new TextEncoder();
+
+function ioError(what: string, err: unknown): EdgeError {
+  return new EdgeError('sdk.buffer_io', `buffer ${what} failed: ${(err as Error).message}`, { cause: err });
+}
+
+export class FileBuffer implements RecordBuffer {
+  readonly #dir: string;
+  readonly #maxBytes: number;
+  readonly #policy: BufferPolicy;
+  readonly #fsync: FsyncPolicy;
+  readonly #segmentBytes: number;
+  readonly #pending = new Map<number, BufferEntry>();
+  readonly #segments: Segment[] = [];
+  #bytes = 0;
+  #dropped = 0;
+  #nextSeq = 1;
+  #fd = -1;
+  #activeBytes = 0;
+  #dirty = false;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  /** Lines skipped on open because they did not parse (torn or corrupted writes). */
+  readonly corruptLines: number;
+
+  constructor(opts: FileBufferOptions) {
+    this.#dir = opts.dir;
+    this.#maxBytes = opts.maxBytes ?? DEFAULT_MAX_BUFFER_BYTES;
+    this.#policy = opts.policy ?? 'drop-oldest';
+    this.#fsync = opts.fsync ?? 'interval';
+    this.#segmentBytes =
+      opts.segmentBytes ?? Math.max(4096, Math.min(1024 * 1024, Math.floor(this.#maxBytes / 4)));
+    try {
+      mkdirSync(this.#dir, { recursive: true });
+      this.corruptLines = this.#recover();
+      this.#openSegment();
+    } catch (err) {
+      throw err instanceof EdgeError ? err : ioError(`open of ${this.#dir}`, err);
+    }
+    if (this.#fsync === 'interval') {
+      this.#timer = setInterval(() => this.sync(), opts.fsyncIntervalMs ?? 1000);
+      this.#timer.unref?.();
+    }
+  }
+
+  #readMeta(): Meta {
+    try {
+      const m = JSON.parse(readFileSync(join(this.#dir, 'meta.json'), 'utf8')) as Partial<Meta>;
+      return { goneThrough: Number(m.goneThrough) || 0, dropped: Number(m.dropped) || 0 };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { goneThrough: 0, dropped: 0 };
+      // A torn meta.json only means acknowledged records may be sent again (the server dedups by seq).
+      if (err instanceof SyntaxError) return { goneThrough: 0, dropped: 0 };
+      throw err;
+    }
+  }
+
+  #recover(): number {
+    const meta = this.#readMeta();
+    this.#dropped = meta.dropped;
+    let maxSeq = meta.goneThrough;
+    let corrupt = 0;
+    const files = readdirSync(this.#dir)
+      .filter((f) => /^seg-\d+\.log$/.test(f))
+      .sort();
+    for (const file of files) {
+      const path = join(this.#dir, file);
+      const buf = readFileSync(path);
+      const lastNl = buf.lastIndexOf(10);
+      if (lastNl !== buf.length - 1) {
+        // torn tail from a crash mid-write: cut it off so the file is whole lines again
+        const fd = openSync(path, 'r+');
+        try {
+          ftruncateSync(fd, lastNl + 1);
+        } finally {
+          closeSync(fd);
+        }
+      }
+      const seg: Segment = { path, firstSeq: Number(file.slice(4, -4)), live: 0 };
+      const text = buf.subarray(0, lastNl + 1).toString('utf8');
+      for (const line of text.split('\n')) {
+        if (line.length === 0) continue;
+        let parsed: { c: DataChannel; r: WireRecord };
+        try {
+          parsed = JSON.parse(line) as { c: DataChannel; r: WireRecord };
+        } catch {
+          corrupt++;
+          continue;
+        }
+        const seq = parsed.r?.seq;
+        if (typeof seq !== 'number') {
+          corrupt++;
+          continue;
+        }
+        if (seq > maxSeq) maxSeq = seq;
+        if (seq <= meta.goneThrough || this.#pending.has(seq)) continue;
+        const size = enc.encode(line).length + 1;
+        this.#pending.set(seq, { seq, channel: parsed.c, record: parsed.r, size });
+        this.#bytes += size;
+        seg.live++;
+      }
+      if (seg.live === 0) rmSync(path, { force: true });
+      else this.#segments.push(seg);
+    }
+    this.#nextSeq = maxSeq + 1;
+    return corrupt;
+  }
+
+  #openSegment(): void {
+    if (this.#fd >= 0) {
+      if (this.#fsync !== 'never') fdatasyncSync(this.#fd);
+      closeSync(this.#fd);
+    }
+    const seg: Segment = {
+      path: join(this.#dir, `seg-${String(this.#nextSeq).padStart(16, '0')}.log`),
+      firstSeq: this.#nextSeq,
+      live: 0,
+    };
+    this.#fd = openSync(seg.path, 'a');
+    this.#activeBytes = 0;
+    this.#segments.push(seg);
+  }
+
+  append(channel: DataChannel, record: NewRecord): BufferEntry {
+    if (this.#fd < 0) throw new EdgeError('sdk.closed', 'buffer is closed');
+    const seq = this.#nextSeq;
+    const full = { seq, ...record } as WireRecord;
+    const line = enc.encode(`${JSON.stringify({ c: channel, r: full })}\n`);
+    makeRoom(this, line.length, this.#maxBytes, this.#policy);
+    if (this.#activeBytes >= this.#segmentBytes) this.#openSegment();
+    try {
+      writeSync(this.#fd, line);
+      if (this.#fsync === 'always') fdatasyncSync(this.#fd);
+      else this.#dirty = true;
+    } catch (err) {
+      throw ioError('append', err);
+    }
+    this.#activeBytes += line.length;
+    this.#nextSeq++;
+    const entry: BufferEntry = { seq, channel, record: full, size: line.length };
+    this.#pending.set(seq, entry);
+    this.#bytes += line.length;
+    const active = this.#segments[this.#segments.length - 1];
+    if (active !== undefined) active.live++;
+    return entry;
+  }
+
+  entries(): Iterable<BufferEntry> {
+    return this.#pending.values();
+  }
+
+  ack(seqs: readonly number[]): void {
+    let removed = 0;
+    for (const seq of seqs) if (this.#remove(seq)) removed++;
+    if (removed > 0) this.#afterRemove();
+  }
+
+  dropOldest(): boolean {
+    const first = this.#pending.keys().next();
+    if (first.done === true) return false;
+    this.#remove(first.value);
+    this.#dropped++;
+    this.#afterRemove();
+    return true;
+  }
+
+  #segmentOf(seq: number): Segment | undefined {
+    let lo = 0;
+    let hi = this.#segments.length - 1;
+    let found: Segment | undefined;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = this.#segments[mid] as Segment;
+      if (s.firstSeq <= seq) {
+        found = s;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
+  #remove(seq: number): boolean {
+    const e = this.#pending.get(seq);
+    if (e === undefined) return false;
+    this.#pending.delete(seq);
+    this.#bytes -= e.size;
+    const seg = this.#segmentOf(seq);
+    if (seg !== undefined) seg.live--;
+    return true;
+  }
+
+  /** Deletes fully acknowledged segments (not the active one) and persists goneThrough/dropped. */
+  #afterRemove(): void {
+    try {
+      for (let i = 0; i < this.#segments.length - 1;) {
+        const s = this.#segments[i] as Segment;
+        if (s.live <= 0) {
+          rmSync(s.path, { force: true });
+          this.#segments.splice(i, 1);
+        } else i++;
+      }
+      const first = this.#pending.keys().next();
+      const goneThrough = first.done === true ? this.#nextSeq - 1 : first.value - 1;
+      const tmp = join(this.#dir, 'meta.json.tmp');
+      writeFileSync(tmp, JSON.stringify({ goneThrough, dropped: this.#dropped } satisfies Meta));
+      renameSync(tmp, join(this.#dir, 'meta.json'));
+    } catch (err) {
+      throw ioError('ack', err);
+    }
+  }
+
+  stats(): BufferStats {
+    return { count: this.#pending.size, bytes: this.#bytes, dropped: this.#dropped, nextSeq: this.#nextSeq };
+  }
+
+  sync(): void {
+    if (!this.#dirty || this.#fd < 0) return;
+    this.#dirty = false;
+    try {
+      fdatasyncSync(this.#fd);
+    } catch (err) {
+      throw ioError('fsync', err);
+    }
+  }
+
+  close(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#fd < 0) return;
+    if (this.#fsync !== 'never') this.sync();
+    closeSync(this.#fd);
+    this.#fd = -1;
+  }
+}

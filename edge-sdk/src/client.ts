@@ -1,0 +1,403 @@
+// EdgeClient: buffers every record before sending, batches by time and size, publishes QoS1 and removes
+// records from the buffer only when the broker PUBACKed the batch that carried them. Never logs: it emits
+// events and keeps a status() snapshot.
+import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { BufferEntry, RecordBuffer } from './buffer/types.js';
+import { CommandRouter, type CommandHandler, type ConfigHandler } from './commands.js';
+import { TypedEmitter } from './emitter.js';
+import { EdgeError, connectionError } from './errors.js';
+import {
+  channelTopic,
+  commandFilter,
+  parseSeverity,
+  parseTopic,
+  PROTOCOL_VERSION,
+  type ConfigDocument,
+  type DataChannel,
+  type Severity,
+  type SeverityName,
+} from './protocol/index.js';
+import { createBackoff, type BackoffOptions } from './transport/backoff.js';
+
+export interface ClientOptions {
+  /** Broker URL: `mqtt://`, `mqtts://` (TLS), `ws://`, `wss://`. */
+  url: string;
+  /** The device id (MQTT username and client id). */
+  deviceId: string;
+  /** Device token (MQTT password). Omit with client certificates. */
+  token?: string;
+  /** Client certificate, key and CA (PEM) for mTLS / a private CA. */
+  cert?: string | Uint8Array;
+  key?: string | Uint8Array;
+  ca?: string | Uint8Array;
+  /** Verify the server certificate (default true). Turning it off is for tests only. */
+  rejectUnauthorized?: boolean;
+  /** The store-and-forward buffer. */
+  buffer: RecordBuffer;
+  /** MQTT keep-alive, seconds (default 30). */
+  keepaliveSec?: number;
+  /** A batch is sent after this delay, ms (default 50)... */
+  batchDelayMs?: number;
+  /** ...or as soon as it holds this many records (default 100)... */
+  batchMaxRecords?: number;
+  /** ...or this many bytes (default 64 KiB). */
+  batchMaxBytes?: number;
+  /** Batches published and not yet PUBACKed at once (default 8). */
+  maxInflightBatches?: number;
+  /** Reconnect backoff (default 500 ms doubling to 30 s, with jitter). */
+  reconnect?: BackoffOptions;
+  /** Connect timeout, ms (default 10,000). */
+  connectTimeoutMs?: number;
+}
+
+export interface ClientStatus {
+  connected: boolean;
+  /** Records in the buffer not yet acknowledged (includes in-flight). */
+  buffered: number;
+  bufferedBytes: number;
+  inflight: number;
+  /** Records published in this process (including re-sends). */
+  sent: number;
+  /** Records acknowledged by the broker in this process. */
+  acked: number;
+  /** Records dropped by the buffer's drop-oldest policy (persisted counter). */
+  dropped: number;
+  lastError: EdgeError | null;
+}
+
+export interface ClientEvents {
+  connect: [];
+  disconnect: [];
+  error: [EdgeError];
+  /** Records acknowledged by the broker (count of this ack). */
+  acked: [number];
+  /** Buffered record count changed (after a batch is sent or acknowledged). */
+  buffered: [number];
+  /** The dropped counter grew (total). */
+  dropped: [number];
+  /** A new desired configuration arrived. */
+  config: [ConfigDocument];
+  status: [ClientStatus];
+}
+
+export type LogAttrs = Record<string, unknown>;
+
+export class EdgeClient extends TypedEmitter<ClientEvents> {
+  readonly deviceId: string;
+  readonly #buffer: RecordBuffer;
+  readonly #mqtt: MqttClient;
+  readonly #router: CommandRouter;
+  readonly #inflight = new Set<number>();
+  readonly #batchDelay: number;
+  readonly #batchMaxRecords: number;
+  readonly #batchMaxBytes: number;
+  readonly #maxInflightBatches: number;
+  readonly #backoff: ReturnType<typeof createBackoff>;
+  #inflightBatches = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #sent = 0;
+  #acked = 0;
+  #lastError: EdgeError | null = null;
+  #closed = false;
+  #waiters: (() => void)[] = [];
+
+  constructor(opts: ClientOptions) {
+    super();
+    if (typeof opts.deviceId !== 'string' || opts.deviceId.length === 0)
+      throw new EdgeError('sdk.bad_input', 'deviceId is required');
+    this.deviceId = opts.deviceId;
+    this.#buffer = opts.buffer;
+    this.#batchDelay = opts.batchDelayMs ?? 50;
+    this.#batchMaxRecords = opts.batchMaxRecords ?? 100;
+    this.#batchMaxBytes = opts.batchMaxBytes ?? 64 * 1024;
+    this.#maxInflightBatches = opts.maxInflightBatches ?? 8;
+    this.#backoff = createBackoff(opts.reconnect);
+    this.#router = new CommandRouter({
+      reply: (r) => this.#publishJson(channelTopic(this.deviceId, 'reply'), r),
+      report: (doc) => this.#publishJson(channelTopic(this.deviceId, 'config'), doc),
+      error: (e) => this.#fail(e),
+      config: (doc) => this.emit('config', doc),
+    });
+    const mqttOpts: IClientOptions = {
+      protocolVersion: 4,
+      clientId: opts.deviceId,
+      username: opts.deviceId,
+      clean: false,
+      keepalive: opts.keepaliveSec ?? 30,
+      connectTimeout: opts.connectTimeoutMs ?? 10_000,
+      reconnectPeriod: this.#backoff.next(),
+      reconnectOnConnackError: true,
+      rejectUnauthorized: opts.rejectUnauthorized ?? true,
+    };
+    if (opts.token !== undefined) mqttOpts.password = opts.token;
+    if (opts.cert !== undefined) mqttOpts.cert = opts.cert as string;
+    if (opts.key !== undefined) mqttOpts.key = opts.key as string;
+    if (opts.ca !== undefined) mqttOpts.ca = opts.ca as string;
+    this.#mqtt = mqttConnect(opts.url, mqttOpts);
+    this.#mqtt.on('connect', () => this.#onConnect());
+    this.#mqtt.on('close', () => this.#onClose());
+    // each reconnect attempt pushes the next delay out (mqtt.js reads reconnectPeriod when it schedules one)
+    this.#mqtt.on('reconnect', () => (this.#mqtt.options.reconnectPeriod = this.#backoff.next()));
+    this.#mqtt.on('error', (err) => this.#fail(connectionError(err)));
+    this.#mqtt.on('message', (topic, payload) => this.#onMessage(topic, payload));
+  }
+
+  // ---- records ------------------------------------------------------------------------------------
+
+  /** Buffers a log record; returns its seq. Throws EdgeError `sdk.buffer_full` (policy reject) or `sdk.bad_input`. */
+  log(severity: Severity | SeverityName | string, message: string, attrs?: LogAttrs): number {
+    let sev: Severity;
+    try {
+      sev = parseSeverity(severity);
+    } catch (err) {
+      throw new EdgeError('sdk.bad_input', (err as Error).message, { cause: err });
+    }
+    if (typeof message !== 'string') throw new EdgeError('sdk.bad_input', 'message must be a string');
+    if (attrs !== undefined && (typeof attrs !== 'object' || attrs === null || Array.isArray(attrs))) {
+      throw new EdgeError('sdk.bad_input', 'attrs must be an object');
+    }
+    return this.#append(
+      'logs',
+      attrs === undefined
+        ? { ts: Date.now(), severity: sev, message }
+        : { ts: Date.now(), severity: sev, message, attrs },
+    );
+  }
+
+  emerg = (message: string, attrs?: LogAttrs): number => this.log(0, message, attrs);
+  alert = (message: string, attrs?: LogAttrs): number => this.log(1, message, attrs);
+  critical = (message: string, attrs?: LogAttrs): number => this.log(2, message, attrs);
+  error = (message: string, attrs?: LogAttrs): number => this.log(3, message, attrs);
+  warn = (message: string, attrs?: LogAttrs): number => this.log(4, message, attrs);
+  notice = (message: string, attrs?: LogAttrs): number => this.log(5, message, attrs);
+  info = (message: string, attrs?: LogAttrs): number => this.log(6, message, attrs);
+  debug = (message: string, attrs?: LogAttrs): number => this.log(7, message, attrs);
+
+  /** Buffers one telemetry sample `{ metric: number }` at `time` (default now); returns its seq. */
+  telemetry(metrics: Record<string, number>, time?: Date | number): number {
+    if (typeof metrics !== 'object' || metrics === null || Object.keys(metrics).length === 0) {
+      throw new EdgeError('sdk.bad_input', 'telemetry needs at least one metric');
+    }
+    for (const [k, v] of Object.entries(metrics)) {
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new EdgeError('sdk.bad_input', `metric "${k}" must be a finite number`);
+    }
+    const ts = time === undefined ? Date.now() : typeof time === 'number' ? time : time.getTime();
+    return this.#append('telemetry', { ts, metrics });
+  }
+
+  /** Buffers an event; returns its seq. */
+  event(name: string, data?: unknown): number {
+    if (typeof name !== 'string' || name.length === 0)
+      throw new EdgeError('sdk.bad_input', 'event name must be a non-empty string');
+    return this.#append(
+      'events',
+      data === undefined ? { ts: Date.now(), name } : { ts: Date.now(), name, data },
+    );
+  }
+
+  #append(channel: DataChannel, record: Record<string, unknown>): number {
+    if (this.#closed) throw new EdgeError('sdk.closed', 'client is closed');
+    const droppedBefore = this.#buffer.stats().dropped;
+    const entry = this.#buffer.append(channel, record as never);
+    const dropped = this.#buffer.stats().dropped;
+    if (dropped > droppedBefore) this.emit('dropped', dropped);
+    if (this.#buffer.stats().count - this.#inflight.size >= this.#batchMaxRecords) this.#schedule(0);
+    else this.#schedule(this.#batchDelay);
+    return entry.seq;
+  }
+
+  // ---- commands -----------------------------------------------------------------------------------
+
+  /** Registers a command handler; its return value (or promise) is the reply's `data`, a throw an error reply. */
+  onCommand(name: string, handler: CommandHandler): this {
+    this.#router.onCommand(name, handler);
+    return this;
+  }
+
+  /** Registers a desired-configuration handler; after it succeeds the version is reported back. */
+  onConfig(handler: ConfigHandler): this {
+    this.#router.onConfig(handler);
+    return this;
+  }
+
+  // ---- sending ------------------------------------------------------------------------------------
+
+  #schedule(delay: number): void {
+    if (this.#timer !== undefined) {
+      if (delay > 0) return;
+      clearTimeout(this.#timer);
+    }
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#pump();
+    }, delay);
+  }
+
+  #nextBatch(): BufferEntry[] {
+    const batch: BufferEntry[] = [];
+    let bytes = 0;
+    for (const e of this.#buffer.entries()) {
+      if (this.#inflight.has(e.seq)) continue;
+      const first = batch[0];
+      if (first !== undefined && (e.channel !== first.channel || bytes + e.size > this.#batchMaxBytes)) break;
+      batch.push(e);
+      bytes += e.size;
+      if (batch.length >= this.#batchMaxRecords) break;
+    }
+    return batch;
+  }
+
+  #pump(): void {
+    while (this.#mqtt.connected && this.#inflightBatches < this.#maxInflightBatches) {
+      const batch = this.#nextBatch();
+      const first = batch[0];
+      if (first === undefined) break;
+      const seqs = batch.map((e) => e.seq);
+      for (const s of seqs) this.#inflight.add(s);
+      this.#inflightBatches++;
+      this.#sent += seqs.length;
+      const payload = JSON.stringify({ v: PROTOCOL_VERSION, records: batch.map((e) => e.record) });
+      this.#mqtt.publish(channelTopic(this.deviceId, first.channel), payload, { qos: 1 }, (err) =>
+        this.#onPublished(seqs, err),
+      );
+    }
+    this.emit('buffered', this.#buffer.stats().count);
+  }
+
+  #onPublished(seqs: number[], err: Error | null | undefined): void {
+    this.#inflightBatches--;
+    for (const s of seqs) this.#inflight.delete(s);
+    if (err) {
+      // stays in the buffer; sent again on the next pump
+      this.#fail(
+        new EdgeError('sdk.publish', `publish of ${seqs.length} records failed: ${err.message}`, {
+          cause: err,
+        }),
+      );
+    } else {
+      try {
+        this.#buffer.ack(seqs);
+      } catch (e) {
+        this.#fail(e as EdgeError);
+      }
+      this.#acked += seqs.length;
+      this.emit('acked', seqs.length);
+      this.emit('status', this.status());
+    }
+    if (this.#buffer.stats().count === 0) for (const w of this.#waiters.splice(0)) w();
+    if (!this.#closed || this.#mqtt.connected) this.#schedule(0);
+  }
+
+  #publishJson(topic: string, value: unknown): void {
+    this.#mqtt.publish(topic, JSON.stringify(value), { qos: 1 }, (err) => {
+      if (err)
+        this.#fail(
+          new EdgeError('sdk.publish', `publish to ${topic} failed: ${err.message}`, { cause: err }),
+        );
+    });
+  }
+
+  // ---- connection ---------------------------------------------------------------------------------
+
+  #onConnect(): void {
+    this.#backoff.reset();
+    this.#mqtt.options.reconnectPeriod = this.#backoff.next();
+    this.#mqtt.subscribe(commandFilter(this.deviceId), { qos: 1 }, (err) => {
+      if (err)
+        this.#fail(
+          new EdgeError('sdk.connection', `subscribe to commands failed: ${err.message}`, { cause: err }),
+        );
+    });
+    this.emit('connect');
+    this.emit('status', this.status());
+    this.#schedule(0);
+  }
+
+  #onClose(): void {
+    if (this.#closed) return;
+    this.emit('disconnect');
+    this.emit('status', this.status());
+  }
+
+  #onMessage(topic: string, payload: Uint8Array): void {
+    const t = parseTopic(topic);
+    if (t === null || t.kind !== 'command' || t.deviceId !== this.deviceId) return;
+    void this.#router.handle(t.name, payload);
+  }
+
+  #fail(err: EdgeError): void {
+    this.#lastError = err;
+    this.emit('error', err);
+  }
+
+  // ---- status and lifecycle -----------------------------------------------------------------------
+
+  status(): ClientStatus {
+    const s = this.#buffer.stats();
+    return {
+      connected: this.#mqtt.connected,
+      buffered: s.count,
+      bufferedBytes: s.bytes,
+      inflight: this.#inflight.size,
+      sent: this.#sent,
+      acked: this.#acked,
+      dropped: s.dropped,
+      lastError: this.#lastError,
+    };
+  }
+
+  /** Resolves when the first connection is up; rejects on `sdk.auth` / `sdk.tls` errors or after `timeoutMs`. */
+  whenConnected(timeoutMs = 30_000): Promise<void> {
+    if (this.#mqtt.connected) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (err?: EdgeError) => {
+        clearTimeout(timer);
+        this.off('connect', onConnect).off('error', onError);
+        if (err === undefined) resolve();
+        else reject(err);
+      };
+      const onConnect = () => done();
+      const onError = (e: EdgeError) => (e.code === 'sdk.auth' || e.code === 'sdk.tls' ? done(e) : undefined);
+      const timer = setTimeout(
+        () =>
+          done(
+            new EdgeError('sdk.connection', `not connected after ${timeoutMs} ms`, {
+              cause: this.#lastError,
+            }),
+          ),
+        timeoutMs,
+      );
+      this.on('connect', onConnect).on('error', onError);
+    });
+  }
+
+  /** Resolves when every buffered record has been acknowledged; false after `timeoutMs`. */
+  flush(timeoutMs = 10_000): Promise<boolean> {
+    if (this.#buffer.stats().count === 0) return Promise.resolve(true);
+    this.#schedule(0);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== done);
+        resolve(false);
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.#waiters.push(done);
+    });
+  }
+
+  /** Sends what it can within `flushTimeoutMs` (default 2 s), disconnects and closes the buffer. Unsent records stay on disk. */
+  async close(opts: { flushTimeoutMs?: number } = {}): Promise<void> {
+    if (this.#closed) return;
+    if (this.#mqtt.connected) await this.flush(opts.flushTimeoutMs ?? 2000);
+    this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    // forced: a graceful end waits for every outstanding PUBACK/SUBACK, which may never come. Nothing is
+    // lost: unacknowledged records stay in the buffer; a persistent session needs no DISCONNECT.
+    await new Promise<void>((resolve) => this.#mqtt.end(true, {}, () => resolve()));
+    this.#buffer.close();
+  }
+}
