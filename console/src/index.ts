@@ -13,3 +13,7 @@ export { body, errorResponses, IdParam, json } from './lib/schemas.js';
 export type { Services } from './services.js';
 export * from './errors.js';
 export { createUser, type CreateUserInput } from './users.js';
+export { writeAudit, type AuditEntry } from './audit.js';
+export { createSql, type Sql, type DrizzleLike } from './db/sql.js';
+export { deviceInScope, publishControl } from './routes/devices/devices.repo.js';
+export { tenantInScope } from './routes/tenants/tenants.routes.js';
