@@ -10,8 +10,8 @@ const num = (name: string, fallback: number): number => {
   return n;
 };
 const ROWS = num('ROWS', 1_000_000);
-const CASE_SECONDS = num('CASE_SECONDS', 8);
-const PGLITE_ROWS = num('PGLITE_ROWS', 20_000);
+const CASE_SECONDS = num('CASE_SECONDS', 6);
+const PGLITE_ROWS = num('PGLITE_ROWS', 10_000);
 
 type Method = 'unnest' | 'copy';
 interface Case {
