@@ -125,3 +125,7 @@ export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeout
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** A response body as JSON, for assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests assert response bodies by value
+export const bodyOf = async (res: Response): Promise<any> => res.json();

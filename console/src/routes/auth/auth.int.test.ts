@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, createHarness, PASSWORD, seedOrg, type Harness } from '../../testing/harness.js';
+import { bodyOf } from '../../testing/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -22,7 +23,7 @@ describe('setup, login, sessions, CSRF', () => {
     const again = await new Client(h).req('POST', '/api/setup', { organization: 'Evil', email: 'x@evil.test', password: PASSWORD });
     expect(again.status).toBe(409);
     expect(again.headers.get('content-type')).toContain('application/problem+json');
-    expect((await again.json()).code).toBe('setup.done');
+    expect((await bodyOf(again)).code).toBe('setup.done');
     expect(await c.json('GET', '/api/setup', undefined, 200)).toEqual({ needed: false });
   });
 
@@ -44,7 +45,7 @@ describe('setup, login, sessions, CSRF', () => {
     for (const body of [{ email: a.email, password: 'nope-nope-nope' }, { email: 'ghost@nowhere.test', password: PASSWORD }]) {
       const res = await new Client(h).req('POST', '/api/auth/login', body);
       expect(res.status).toBe(401);
-      expect((await res.json()).code).toBe('auth.bad_credentials');
+      expect((await bodyOf(res)).code).toBe('auth.bad_credentials');
     }
   });
 
@@ -57,7 +58,7 @@ describe('setup, login, sessions, CSRF', () => {
     const limited = await c.req('POST', '/api/auth/login', { email: a.email, password: PASSWORD });
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBeTruthy();
-    expect((await limited.json()).code).toBe('auth.rate_limited');
+    expect((await bodyOf(limited)).code).toBe('auth.rate_limited');
     // another email from the same address is not limited
     const b = await seedOrg(h, 'Other');
     expect((await new Client(h).req('POST', '/api/auth/login', { email: b.email, password: PASSWORD })).status).toBe(200);
@@ -67,7 +68,7 @@ describe('setup, login, sessions, CSRF', () => {
     const a = await seedOrg(h, 'Csrf');
     const noHeader = await a.client.req('POST', '/api/tenants', { name: 'x' }, { 'x-csrf-token': '' });
     expect(noHeader.status).toBe(403);
-    expect((await noHeader.json()).code).toBe('auth.csrf');
+    expect((await bodyOf(noHeader)).code).toBe('auth.csrf');
     const wrong = await a.client.req('POST', '/api/tenants', { name: 'x' }, { 'x-csrf-token': 'forged' });
     expect(wrong.status).toBe(403);
     expect((await a.client.req('POST', '/api/tenants', { name: 'ok' })).status).toBe(201);
@@ -96,7 +97,7 @@ describe('setup, login, sessions, CSRF', () => {
   it('validation errors are 400 problem JSON', async () => {
     const res = await new Client(h).req('POST', '/api/auth/login', { email: 'not-an-email' });
     expect(res.status).toBe(400);
-    const p = await res.json();
+    const p = await bodyOf(res);
     expect(p).toMatchObject({ status: 400, code: 'request.invalid', title: 'Bad Request' });
     expect(p.type).toContain('request.invalid');
     expect(p.detail).toMatch(/email/);
@@ -104,7 +105,7 @@ describe('setup, login, sessions, CSRF', () => {
 
   it('serves /healthz and the OpenAPI document without a session', async () => {
     expect((await h.app.request('/healthz')).status).toBe(200);
-    const doc = await (await h.app.request('/api/openapi.json')).json();
+    const doc = await bodyOf(await h.app.request('/api/openapi.json'));
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/devices', '/api/logs/search', '/api/tenants/{id}']));
   });

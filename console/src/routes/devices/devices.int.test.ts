@@ -13,7 +13,9 @@ beforeAll(async () => {
   A = await seedOrg(h, 'Alpha');
   B = await seedOrg(h, 'Beta');
   h.nc.subscribe(`${h.prefix}.ctl.device`, {
-    callback: (_err, msg) => control.push(JSON.parse(new TextDecoder().decode(msg.data))),
+    callback: (_err, msg) => {
+      control.push(JSON.parse(new TextDecoder().decode(msg.data)));
+    },
   });
   await h.nc.flush();
 });

@@ -1,6 +1,7 @@
 // Organizations, tenants, members, API tokens: behaviour, roles, and isolation from a second organization.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, createHarness, memberClient, PASSWORD, seedOrg, type Harness } from '../../testing/harness.js';
+import { bodyOf } from '../../testing/harness.js';
 
 let h: Harness;
 let A: Awaited<ReturnType<typeof seedOrg>>;
@@ -45,7 +46,7 @@ describe('tenants', () => {
     await A.client.json('POST', '/api/devices', { tenantId: A.tenantId, name: 'keeper' }, 201);
     const res = await A.client.req('DELETE', `/api/tenants/${A.tenantId}`);
     expect(res.status).toBe(409);
-    expect((await res.json()).code).toBe('tenant.not_empty');
+    expect((await bodyOf(res)).code).toBe('tenant.not_empty');
   });
   it('invalid ids and bodies are 400', async () => {
     expect((await A.client.req('GET', '/api/tenants/not-a-uuid')).status).toBe(400);
@@ -96,7 +97,7 @@ describe('members', () => {
     expect((await admin.client.req('PATCH', `/api/members/${A.userId}`, { role: 'viewer' })).status).toBe(403);
     const last = await A.client.req('PATCH', `/api/members/${A.userId}`, { role: 'admin' });
     expect(last.status).toBe(409);
-    expect((await last.json()).code).toBe('member.last_owner');
+    expect((await bodyOf(last)).code).toBe('member.last_owner');
     const viewer = await memberClient(h, A.orgId, 'viewer');
     expect((await viewer.client.req('POST', '/api/members', { email: 'x2@example.test', role: 'viewer' })).status).toBe(403);
   });
