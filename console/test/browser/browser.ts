@@ -9,7 +9,7 @@ export const ARTIFACTS = fileURLToPath(new URL('../../artifacts/', import.meta.u
 
 /** Builds the web app into console/dist/ so the test serves exactly the current sources. */
 export async function buildWebApp(): Promise<string> {
-  await build({ configFile: `${CONSOLE_DIR}vite.config.ts`, logLevel: 'warn' });
+  await build({ configFile: `${CONSOLE_DIR}vite.config.ts`, logLevel: 'error' });
   return `${CONSOLE_DIR}dist`;
 }
 

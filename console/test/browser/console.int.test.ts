@@ -18,6 +18,7 @@ describe('console in Chromium', () => {
   let deviceToken = '';
   let deviceId = '';
   let tailMs = 0;
+  let second = { id: '', token: '' };
 
   beforeAll(async () => {
     const staticDir = await buildWebApp();
@@ -115,6 +116,39 @@ describe('console in Chromium', () => {
     await page.getByRole('button', { name: 'Cancel' }).click();
   });
 
+  it('imports devices from CSV with a per-row report, filters, disables and rotates', async () => {
+    await page.getByRole('button', { name: 'Import CSV' }).click();
+    await page.locator('textarea[name="csv"]').fill('name,labels\nvalve-01,site=berlin;kind=valve\nvalve-02,site=paris\nbad name!,\n');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    const report = page.getByTestId('import-report');
+    await report.waitFor();
+    expect(await page.getByRole('dialog').textContent()).toMatch(/2 created.*1 failed/s);
+    expect(await report.locator('tr', { hasText: 'bad name!' }).textContent()).toContain('failed');
+    await screenshot(page, '07b-import-report');
+    // the tokens of the new devices are offered once, as a CSV download
+    const href = (await page.getByRole('link', { name: /Download tokens/ }).getAttribute('href')) ?? '';
+    const tokensCsv = String(await page.evaluate(`fetch(${JSON.stringify(href)}).then((r) => r.text())`));
+    const valve01 = tokensCsv.split('\n').find((l) => l.startsWith('valve-01,'))?.split(',') ?? [];
+    second = { id: valve01[1] ?? '', token: valve01[2] ?? '' };
+    expect(second.token).toMatch(/^iot_/);
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.locator('tr[data-device="valve-02"]').waitFor();
+
+    await page.getByPlaceholder('Filter by name, id or label').fill('site=paris');
+    await expect.poll(() => page.locator('tr[data-device]').count()).toBe(1);
+    await page.getByPlaceholder('Filter by name, id or label').fill('');
+
+    await page.locator('tr[data-device="valve-02"]').getByRole('button', { name: 'Manage' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Disable' }).click();
+    await page.getByRole('dialog').getByText('disabled', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Issue new token' }).click();
+    expect(await page.getByRole('dialog').getByTestId('secret').textContent()).toMatch(/^iot_/);
+    await expect.poll(() => page.getByTestId('credentials').locator('tbody tr').count()).toBe(2);
+    await page.getByRole('button', { name: 'Close' }).click();
+    expect(await page.locator('tr[data-device="valve-02"]').textContent()).toContain('disabled');
+    await screenshot(page, '07c-devices-after-import');
+  });
+
   it('renders the logs, telemetry, audit and access pages', async () => {
     await page.getByRole('link', { name: 'Logs' }).click();
     await page.getByTestId('empty').or(page.getByTestId('log-table')).first().waitFor();
@@ -123,7 +157,11 @@ describe('console in Chromium', () => {
     await page.getByTestId('metric-picker').waitFor();
     await screenshot(page, '09-telemetry');
     await page.getByRole('link', { name: 'Audit log' }).click();
-    await page.getByTestId('audit').getByText('device.create').waitFor();
+    await page.getByTestId('audit').getByText('device.create').first().waitFor();
+    await page.getByPlaceholder('Search actor, action, target').fill('disable');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await expect.poll(() => page.getByTestId('audit').textContent()).not.toContain('tenant.create');
+    expect(await page.getByTestId('audit').textContent()).toContain('device.disable');
     await screenshot(page, '10-audit');
     await page.getByRole('link', { name: 'Members & tokens' }).click();
     await page.getByTestId('members').getByText(OWNER.email).waitFor();
@@ -172,6 +210,15 @@ describe('console in Chromium', () => {
       const sample = { seq: 100 + i, ts: now - i * 60_000, metrics: { temp: 20 + (i % 4), pressure: 3 + i / 10 } };
       await device.publishAsync(`d/${deviceId}/telemetry`, JSON.stringify(sample), { qos: 1 });
     }
+    // a second device (from the CSV import) on the same chart
+    const other = await mqtt.connectAsync(stack.mqttUrl, { clientId: second.id, username: second.id, password: second.token, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000 });
+    for (let i = 10; i >= 0; i--) {
+      await other.publishAsync(`d/${second.id}/telemetry`, JSON.stringify({ seq: 200 + i, ts: now - i * 60_000, metrics: { temp: 25 - (i % 3) } }), { qos: 1 });
+    }
+    await other.endAsync();
+    // wait until the processor stored the second device's samples (checked through the API, as the page would)
+    const latestUrl = `/api/telemetry/latest?deviceId=${second.id}`;
+    await waitFor(async () => String(await page.evaluate(`fetch(${JSON.stringify(latestUrl)}).then((r) => r.text())`)).includes('"temp"'), 'the second device\'s telemetry to be stored');
     await page.getByRole('link', { name: 'Telemetry' }).click();
     await waitFor(async () => {
       await page.reload();
@@ -193,6 +240,12 @@ describe('console in Chromium', () => {
       return n > 200 ? n : 0;
     }, 'the chart to draw');
     expect(painted).toBeGreaterThan(200);
+    await page.getByTestId('device-picker').locator('summary').click();
+    await page.getByTestId('device-picker').getByLabel('valve-01').check();
+    await page.getByTestId('device-picker').locator('summary').click();
+    await expect.poll(() => page.getByTestId('chart').textContent()).toContain('valve-01 · temp');
+    expect(await page.getByTestId('chart').textContent()).toContain('pump-07 · temp');
+    await expect.poll(() => page.getByTestId('last-values').textContent()).toContain('valve-01');
     expect(await page.getByTestId('last-values').textContent()).toContain('temp');
     await screenshot(page, '14-telemetry-chart');
 
