@@ -171,6 +171,7 @@ describe('console in Chromium', () => {
   it('shows a log published over MQTT in the live tail, then in search and export', async () => {
     const word = `leak${Date.now().toString(36)}`;
     await page.getByRole('link', { name: 'Logs' }).click();
+    await page.getByTestId('match-count').waitFor(); // the first search is done: the tail follows its filters
     await page.getByTestId('live-toggle').check();
     await expect.poll(() => page.getByTestId('tail-state').textContent(), { timeout: 20_000 }).toBe('live');
 
