@@ -1,0 +1,79 @@
+// Authenticated CONNECTs per second on one broker process: a cold run (every device unknown to the
+// credential cache: one PostgreSQL lookup each, as after a restart) then a warm run (cache hits). Each
+// client connects, waits for CONNACK 0, disconnects. Two client processes, 200 connects in flight.
+// Env: BENCH_DEVICES (5000), BENCH_CONCURRENCY (200 per client process).
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect as natsConnect } from '@nats-io/transport-node';
+import { createTestDatabase } from '@iotlog/drizzle/testing';
+import { cpuSeconds } from './procstat.js';
+import { seedDevices, startIotlogBroker, type Service } from './services.js';
+
+const N = Number(process.env.BENCH_DEVICES ?? 5000);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 200);
+const procs = 2;
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const tag = randomBytes(4).toString('hex');
+const stream = `BENCH_${tag}`;
+const tmp = mkdtempSync(join(tmpdir(), 'bench-storm-'));
+const db = await createTestDatabase({ timescale: false });
+const nc = await natsConnect({ servers: NATS_URL });
+const services: Service[] = [];
+
+type Dev = { username: string; password: string; clientId: string };
+type Storm = { connects: number; failures: number; seconds: number };
+
+async function storm(port: number, devices: Dev[], label: string): Promise<Storm> {
+  const per = Math.ceil(devices.length / procs);
+  const t0 = performance.now();
+  const parts = await Promise.all(
+    Array.from({ length: procs }, (_, i) => {
+      const file = join(tmp, `${label}-${i}.json`);
+      writeFileSync(file, JSON.stringify({ host: '127.0.0.1', port, devices: devices.slice(i * per, (i + 1) * per), concurrency, mode: 'storm' }));
+      return new Promise<Storm>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/mqtt-connect.ts', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+        child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}') as Storm) : reject(new Error(`client exited ${code}`))));
+      });
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  return { connects: parts.reduce((s, p) => s + p.connects, 0), failures: parts.reduce((s, p) => s + p.failures, 0), seconds };
+}
+
+try {
+  const seeded = await seedDevices(db.database, N);
+  const devices = seeded.map((d) => ({ username: d.deviceId, password: d.token, clientId: d.deviceId }));
+  const broker = await startIotlogBroker({
+    DATABASE_URL: db.url,
+    NATS_URL,
+    NATS_PREFIX: `bench_${tag}`,
+    INGEST_STREAM: stream,
+    AUTH_CACHE_TTL_S: '600',
+  });
+  services.push(broker);
+  const results: Record<string, Storm & { cpuUsPerConnect: number }> = {};
+  for (const label of ['cold', 'warm']) {
+    const cpu0 = cpuSeconds(broker.pid);
+    const r = await storm(broker.port, devices, label);
+    const cpu = cpuSeconds(broker.pid) - cpu0;
+    results[label] = { ...r, cpuUsPerConnect: (cpu / Math.max(1, r.connects)) * 1e6 };
+    console.log(
+      `${label.padEnd(5)} ${r.connects} connects (${r.failures} failed) in ${r.seconds.toFixed(2)} s = ${Math.round(r.connects / r.seconds)}/s, broker CPU ${results[label].cpuUsPerConnect.toFixed(0)} us/connect`,
+    );
+  }
+  const rate = (r: Storm) => Math.round(r.connects / r.seconds);
+  console.log(`connects_per_s=${rate(results.warm!)} cold_connects_per_s=${rate(results.cold!)}`);
+} finally {
+  for (const s of services) await s.stop();
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.delete(stream).catch(() => false);
+  await nc.drain();
+  await db.drop();
+  rmSync(tmp, { recursive: true, force: true });
+}
