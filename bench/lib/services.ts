@@ -93,7 +93,9 @@ mqtt { listen: 127.0.0.1:${mqttPort}, authorization { username: "${user.username
 /** Our broker as a child process (`node --import tsx broker/src/main.ts`), so its CPU and RSS are its own. */
 export async function startIotlogBroker(env: Record<string, string>): Promise<Service & { httpPort: number }> {
   const [port, httpPort] = [await freePort(), await freePort()];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'broker/src/main.ts'], {
+  // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the broker there when it stops
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'broker/src/main.ts'], {
     env: { ...process.env, HOST: '127.0.0.1', MQTT_PORT: String(port), HTTP_PORT: String(httpPort), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
