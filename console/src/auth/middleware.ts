@@ -5,7 +5,8 @@ import { sql } from 'drizzle-orm';
 import type { AppEnv } from '../app-env.js';
 import { CsrfError, ForbiddenError, UnauthenticatedError, ValidationError } from '../errors.js';
 import { CSRF_HEADER, sessionCookie } from './cookies.js';
-import { minRole, Scope, type Caller, type Role } from './scope.js';
+import { minRole, Scope, uuidArray, type Caller, type Role } from './scope.js';
+import type { Sql } from '../db/sql.js';
 import { safeEqual, sha256Hex } from './secrets.js';
 
 /** Paths under /api that need no caller. */
@@ -25,8 +26,8 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     }
     const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
     if (bearer !== undefined) {
-      const row = await db.one<MembershipRow & { id: string; user_id: string; email: string; token_role: Role }>(sql`
-        SELECT t.id, t.user_id, t.organization_id, t.role AS token_role, m.role, m.tenant_ids, u.email
+      const row = await db.one<MembershipRow & { id: string; user_id: string; email: string; token_role: Role; last_used_at: Date | null }>(sql`
+        SELECT t.id, t.user_id, t.last_used_at, t.organization_id, t.role AS token_role, m.role, m.tenant_ids, u.email
         FROM api_tokens t
         JOIN memberships m ON m.user_id = t.user_id AND m.organization_id = t.organization_id
         JOIN users u ON u.id = t.user_id
@@ -35,11 +36,13 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       if (requestedOrg !== undefined && requestedOrg !== row.organization_id) {
         throw new ForbiddenError('this API token belongs to another organization');
       }
-      await db.rows(sql`UPDATE api_tokens SET last_used_at = now() WHERE id = ${row.id}::uuid`);
+      if (row.last_used_at === null || Date.now() - new Date(row.last_used_at).getTime() > 60_000) {
+        await db.rows(sql`UPDATE api_tokens SET last_used_at = now() WHERE id = ${row.id}::uuid`);
+      }
       const caller: Caller = { userId: row.user_id, email: row.email, via: 'token', tokenId: row.id };
       c.set('caller', caller);
       c.set('csrf', null);
-      c.set('scope', new Scope(caller, row.organization_id, minRole(row.token_role, row.role), row.tenant_ids));
+      c.set('scope', new Scope(caller, row.organization_id, minRole(row.token_role, row.role), row.tenant_ids, await visibleTenants(db, row)));
       return next();
     }
     const cookie = sessionCookie(c);
@@ -62,9 +65,16 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       WHERE m.user_id = ${session.user_id}::uuid${orgFilter}
       ORDER BY o.created_at, o.id LIMIT 1`);
     if (!m && requestedOrg !== undefined) throw new ForbiddenError('you are not a member of that organization');
-    c.set('scope', m ? new Scope(caller, m.organization_id, m.role, m.tenant_ids) : null);
+    c.set('scope', m ? new Scope(caller, m.organization_id, m.role, m.tenant_ids, await visibleTenants(db, m)) : null);
     return next();
   };
+}
+
+/** Tenant ids of the organization the membership may see (all, or its tenant_ids that still exist there). */
+async function visibleTenants(db: Sql, m: MembershipRow): Promise<string[]> {
+  const limit = m.tenant_ids === null ? sql`` : sql` AND id = ANY(${uuidArray(m.tenant_ids)})`;
+  const rows = await db.rows<{ id: string }>(sql`SELECT id FROM tenants WHERE organization_id = ${m.organization_id}::uuid${limit}`);
+  return rows.map((r) => r.id);
 }
 
 /** The caller's organization scope; 403 when the caller belongs to no organization. */

@@ -81,7 +81,10 @@ export function tenantsRoutes(s: Services) {
             INSERT INTO tenants (organization_id, name, slug) VALUES (${scope.orgId}::uuid, ${input.name}, ${slug}) RETURNING id`);
           if (!row) throw new Error('insert into tenants returned no row');
           await writeAudit(tx, scope, { action: 'tenant.create', targetType: 'tenant', targetId: row.id, tenantId: row.id, details: { name: input.name, slug } });
-          return tenantInScope(tx, scope, row.id);
+          // not yet in this request's scope (resolved before the insert): read it by id
+          const created = await tx.one<TenantRow>(sql`${select} WHERE t.id = ${row.id}::uuid`);
+          if (!created) throw new Error('created tenant not found');
+          return toTenant(created);
         });
         return c.json(tenant, 201);
       },
