@@ -1,7 +1,7 @@
 // Idle authenticated connections held by one broker process and the RSS they cost, next to Mosquitto's.
 // Clients are spread over several processes (open-files limit 20,000 per process). Bounded: the
 // connections are opened at a limited concurrency, held ~3 s, then closed.
-// Env: BENCH_CONNECTIONS (10000; at most ~19,000: the broker process has 20,000 file descriptors),
+// Env: BENCH_CONNECTIONS (6000; at most ~19,000: the broker process has 20,000 file descriptors),
 // BENCH_CLIENT_PROCS (4).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,7 +15,7 @@ import { createTestDatabase } from '@iotlog/drizzle/testing';
 import { rssKiB } from './procstat.js';
 import { seedDevices, startIotlogBroker, startMosquitto, type Service } from './services.js';
 
-const N = Math.min(Number(process.env.BENCH_CONNECTIONS ?? 10_000), 19_000);
+const N = Math.min(Number(process.env.BENCH_CONNECTIONS ?? 6000), 19_000);
 const procs = Number(process.env.BENCH_CLIENT_PROCS ?? 4);
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const tag = randomBytes(4).toString('hex');

@@ -95,7 +95,9 @@ export async function startIotlogBroker(env: Record<string, string>): Promise<Se
   const [port, httpPort] = [await freePort(), await freePort()];
   // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the broker there when it stops
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'broker/src/main.ts'], {
+  // BENCH_BROKER_NODE_FLAGS: extra node flags for the broker process (e.g. --max-semi-space-size=2)
+  const flags = (process.env.BENCH_BROKER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...prof, ...flags, '--import', 'tsx', 'broker/src/main.ts'], {
     env: { ...process.env, HOST: '127.0.0.1', MQTT_PORT: String(port), HTTP_PORT: String(httpPort), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
