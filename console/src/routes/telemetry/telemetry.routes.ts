@@ -99,23 +99,26 @@ export function telemetryRoutes(s: Services) {
         const width = bucketSeconds(range, q.points);
         const storage = await s.storage();
         const useTimeBucket = storage.mode === 'timescaledb';
-        const interval = sql`make_interval(secs => ${width})`;
+        const interval = sql`${`${width} seconds`}::interval`;
         const bucket = useTimeBucket
           ? sql`time_bucket(${interval}, time)`
           : sql`date_bin(${interval}, time, timestamptz '2000-01-01')`;
-        const rows = await s.sql.rows<{ device_id: string; t: Date; avg: number; min: number; max: number; n: number }>(sql`
-          SELECT device_id, ${bucket} AS t, avg(value) AS avg, min(value) AS min, max(value) AS max, count(*)::int AS n
-          FROM telemetry
-          WHERE device_id = ANY(${`{${q.deviceIds.join(',')}}`}::uuid[]) AND metric = ${q.metric}
-            AND time >= ${range.from.toISOString()}::timestamptz AND time < ${range.to.toISOString()}::timestamptz
-          GROUP BY 1, 2 ORDER BY 1, 2`);
-        const series = devices.map((d) => ({
-          deviceId: d.id,
-          deviceName: d.name,
-          points: rows
-            .filter((r) => r.device_id === d.id)
-            .map((r) => ({ time: iso(r.t) ?? '', avg: Number(r.avg), min: Number(r.min), max: Number(r.max), count: Number(r.n) })),
-        }));
+        // one query per device (in parallel): each is an ordered index range scan grouped by bucket only
+        const series = await Promise.all(
+          devices.map(async (d) => {
+            const rows = await s.sql.rows<{ t: Date; avg: number; min: number; max: number; n: number }>(sql`
+              SELECT ${bucket} AS t, avg(value) AS avg, min(value) AS min, max(value) AS max, count(*)::int AS n
+              FROM telemetry
+              WHERE device_id = ${d.id}::uuid AND metric = ${q.metric}
+                AND time >= ${range.from.toISOString()}::timestamptz AND time < ${range.to.toISOString()}::timestamptz
+              GROUP BY 1 ORDER BY 1`);
+            return {
+              deviceId: d.id,
+              deviceName: d.name,
+              points: rows.map((r) => ({ time: iso(r.t) ?? '', avg: Number(r.avg), min: Number(r.min), max: Number(r.max), count: Number(r.n) })),
+            };
+          }),
+        );
         return c.json({
           metric: q.metric,
           from: range.from.toISOString(),
