@@ -1,5 +1,6 @@
 // The processor's configuration: the only reader of process.env. Validated once at start.
 import { z } from 'zod';
+import { alertingEnvShape } from './alerting/env.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -49,6 +50,8 @@ export const envSchema = z
     HTTP_HOST: z.string().default('0.0.0.0'),
     // pino log level.
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // Alerting engine variables (ALERTING, ALERTING_*, WEBHOOK_*): see src/alerting/env.ts and docs/alerting.md.
+    ...alertingEnvShape,
   })
   .superRefine((e, ctx) => {
     if (e.FETCH_MAX_MESSAGES > e.MAX_ACK_PENDING) {

@@ -4,6 +4,8 @@
 import { assertMigrated, createDatabase, detectStorage } from '@iotlog/drizzle';
 import { subjects as makeSubjects } from '@iotlog/edge-sdk/protocol';
 import { connect } from '@nats-io/transport-node';
+import { alertingConfigFromEnv } from './alerting/env.js';
+import { createAlertingEngine } from './alerting/engine.js';
 import { createJetStreamSource } from './bus/jetstream.js';
 import { createNatsSubjectBus } from './bus/nats.js';
 import type { ProcessorEnv } from './env.js';
@@ -77,6 +79,9 @@ export async function runProcessor(env: ProcessorEnv, logger: Logger): Promise<R
     limits: limitsFromEnv(env),
     deviceStateFlushMs: env.DEVICE_STATE_FLUSH_MS,
   });
+  // alerting: its own durable consumer on the same stream, so storage never waits on rule evaluation
+  const alerting = env.ALERTING === 'on' ? createAlertingEngine({ nc, db: database, logger, config: alertingConfigFromEnv(env) }) : undefined;
+  await alerting?.start();
   const http = await startHttpServer({ processor, port: env.HTTP_PORT, host: env.HTTP_HOST, logger });
   logger.info({ stream: env.INGEST_STREAM, consumer: env.INGEST_CONSUMER, httpPort: http.port }, 'processor consuming');
   return {
@@ -84,6 +89,7 @@ export async function runProcessor(env: ProcessorEnv, logger: Logger): Promise<R
     httpPort: http.port,
     async close() {
       await processor.stop();
+      await alerting?.stop();
       await http.close();
       await nc.drain();
       await database.close();

@@ -77,10 +77,14 @@ describe('alerting engine', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ state: 'resolved' });
     expect(hook.received.filter((h) => h.json.rule.id === ruleId)).toHaveLength(2);
-    const deliveries = await world.db.database.query<{ attempt: number; status_code: number }>(
-      'SELECT attempt, status_code FROM notification_deliveries WHERE alert_id = $1 ORDER BY id',
-      [fired.json.alert.id],
-    );
+    // the row of an attempt is written after its response: wait for the third
+    const deliveries = await waitFor('three delivery rows', async () => {
+      const rows = await world.db.database.query<{ attempt: number; status_code: number }>(
+        'SELECT attempt, status_code FROM notification_deliveries WHERE alert_id = $1 ORDER BY id',
+        [fired.json.alert.id],
+      );
+      return rows.length >= 3 ? rows : undefined;
+    });
     expect(deliveries.map((d) => [d.attempt, d.status_code])).toEqual([
       [1, 200],
       [1, 500],

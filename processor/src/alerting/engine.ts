@@ -46,7 +46,7 @@ export const DEFAULT_ALERTING_CONFIG: AlertingConfig = {
   prefix: 'iot',
   stream: 'IOT_INGEST',
   consumer: 'alerting',
-  bucket: 'iotlog_alerting',
+  bucket: 'iot_alerting',
   ruleRefreshMs: 2_000,
   tickMs: 1_000,
   leaseTtlMs: 5_000,

@@ -12,8 +12,8 @@ export const alertingEnvShape = {
   ALERTING: z.enum(['on', 'off']).default('on'),
   // Durable pull consumer of the alerting engine replicas.
   ALERTING_CONSUMER: z.string().regex(/^[A-Za-z0-9_-]+$/).default('alerting'),
-  // NATS KV bucket holding rule state, last-seen times and the no-data leader lease.
-  ALERTING_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).default('iotlog_alerting'),
+  // NATS KV bucket holding rule state, last-seen times and the no-data leader lease (default `{NATS_PREFIX}_alerting`).
+  ALERTING_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   // How often rules are reloaded from alert_rules, ms.
   ALERTING_RULE_REFRESH_MS: ms.default(2_000),
   // Leader tick (no-data checks, pending thresholds, quiet log_match windows), ms.
@@ -36,7 +36,7 @@ export function alertingConfigFromEnv(env: AlertingEnv & { NATS_PREFIX: string; 
     prefix: env.NATS_PREFIX,
     stream: env.INGEST_STREAM,
     consumer: env.ALERTING_CONSUMER,
-    bucket: env.ALERTING_BUCKET,
+    bucket: env.ALERTING_BUCKET ?? `${env.NATS_PREFIX}_alerting`,
     ruleRefreshMs: env.ALERTING_RULE_REFRESH_MS,
     tickMs: env.ALERTING_TICK_MS,
     leaseTtlMs: env.ALERTING_LEASE_TTL_MS,

@@ -50,23 +50,29 @@ afterAll(async () => {
 });
 
 it('a silent device fires one no-data alert, also when the leader is killed meanwhile', async () => {
-  const dev = await world.addDevice('pump-1');
-  const ruleId = await world.addRule({
-    name: 'pump silent',
-    condition: { type: 'no_data', afterSeconds: 4 },
-    webhook: { url: hook.url, secret: SECRET },
-  });
   const engines = new Map<string, ChildProcess>();
   engines.set('engine-a', await startEngine('engine-a'));
   engines.set('engine-b', await startEngine('engine-b'));
   const kv = await new Kvm(world.nc).open(world.bucket);
   const holder = async () => (await kv.get('lease.nodata'))?.json<LeaseValue>().holder;
   const leader = await waitFor('a leader', holder);
+  // device and rule only now: a device never heard of counts as silent since its (or the rule's) creation
+  const dev = await world.addDevice('pump-1');
+  const ruleId = await world.addRule({
+    name: 'pump silent',
+    condition: { type: 'no_data', afterSeconds: 4 },
+    webhook: { url: hook.url, secret: SECRET },
+  });
 
   // the device talks, then goes silent; the leader dies during the silence
-  for (let i = 0; i < 3; i++) await world.send(dev, 'telemetry', [{ metrics: { rpm: 1000 + i } }]);
-  await waitFor('last-seen flushed', async () => (await kv.get(`s.${dev}`))?.operation === 'PUT');
-  const silentSince = Date.now();
+  // the device talks until the engines (which load rules every 300 ms) recorded it as seen
+  let silentSince = 0;
+  await waitFor('last-seen flushed', async () => {
+    silentSince = Date.now(); // the message gets a later receive time
+    await world.send(dev, 'telemetry', [{ metrics: { rpm: 1000 } }]);
+    await new Promise((r) => setTimeout(r, 100));
+    return (await kv.get(`s.${dev}`))?.operation === 'PUT';
+  });
   engines.get(leader)!.kill('SIGKILL');
   const next = await waitFor('lease taken over', async () => {
     const h = await holder();
