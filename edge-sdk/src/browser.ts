@@ -13,7 +13,14 @@ export {
 } from './client.js';
 export { EdgeError, type EdgeErrorCode } from './errors.js';
 export { MemoryBuffer } from './buffer/memory.js';
-export type { BufferEntry, BufferLimits, BufferPolicy, BufferStats, NewRecord, RecordBuffer } from './buffer/types.js';
+export type {
+  BufferEntry,
+  BufferLimits,
+  BufferPolicy,
+  BufferStats,
+  NewRecord,
+  RecordBuffer,
+} from './buffer/types.js';
 export type { CommandHandler, ConfigHandler } from './commands.js';
 export * as protocol from './protocol/index.js';
 

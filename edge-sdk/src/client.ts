@@ -99,6 +99,7 @@ export class EdgeClient extends TypedEmitter<ClientEvents> {
   #acked = 0;
   #lastError: EdgeError | null = null;
   #closed = false;
+  #lastTelemetryTs = 0;
   #waiters: (() => void)[] = [];
 
   constructor(opts: ClientOptions) {
@@ -182,7 +183,13 @@ export class EdgeClient extends TypedEmitter<ClientEvents> {
       if (typeof v !== 'number' || !Number.isFinite(v))
         throw new EdgeError('sdk.bad_input', `metric "${k}" must be a finite number`);
     }
-    const ts = time === undefined ? Date.now() : typeof time === 'number' ? time : time.getTime();
+    // samples are stored per (device, metric, time): without an explicit time, each sample of this client
+    // gets its own millisecond so two samples in the same millisecond are not collapsed into one
+    let ts: number;
+    if (time === undefined) ts = this.#lastTelemetryTs = Math.max(Date.now(), this.#lastTelemetryTs + 1);
+    else ts = typeof time === 'number' ? time : time.getTime();
+    if (!Number.isFinite(ts))
+      throw new EdgeError('sdk.bad_input', 'telemetry time must be a valid date or epoch ms');
     return this.#append('telemetry', { ts, metrics });
   }
 

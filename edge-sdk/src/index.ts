@@ -17,7 +17,14 @@ export {
 export { EdgeError, type EdgeErrorCode } from './errors.js';
 export { FileBuffer, type FileBufferOptions, type FsyncPolicy } from './buffer/file.js';
 export { MemoryBuffer } from './buffer/memory.js';
-export type { BufferEntry, BufferLimits, BufferPolicy, BufferStats, NewRecord, RecordBuffer } from './buffer/types.js';
+export type {
+  BufferEntry,
+  BufferLimits,
+  BufferPolicy,
+  BufferStats,
+  NewRecord,
+  RecordBuffer,
+} from './buffer/types.js';
 export type { CommandHandler, ConfigHandler } from './commands.js';
 export * as protocol from './protocol/index.js';
 

@@ -133,6 +133,17 @@ describe('EdgeClient', () => {
     });
   });
 
+  it('gives samples taken in the same millisecond distinct times (telemetry is keyed by time)', () => {
+    const c = client('mqtt://127.0.0.1:9', { connectTimeoutMs: 1000 });
+    const buffer = new MemoryBuffer();
+    const c2 = client('mqtt://127.0.0.1:9', { connectTimeoutMs: 1000, buffer });
+    for (let i = 0; i < 50; i++) c2.telemetry({ i });
+    const times = [...buffer.entries()].map((e) => e.record.ts as number);
+    expect(new Set(times).size).toBe(50);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(() => c.telemetry({ x: 1 }, Number.NaN)).toThrow(/valid date/);
+  });
+
   it('validates input with sdk.bad_input', async () => {
     const c = client('mqtt://127.0.0.1:9', { connectTimeoutMs: 1000 });
     expect(() => c.log('loud', 'x')).toThrow(EdgeError);

@@ -80,6 +80,7 @@ export class FileBuffer implements RecordBuffer {
   #fd = -1;
   #activeBytes = 0;
   #dirty = false;
+  #syncError: EdgeError | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   /** Lines skipped on open because they did not parse (torn or corrupted writes). */
   readonly corruptLines: number;
@@ -99,7 +100,14 @@ export class FileBuffer implements RecordBuffer {
       throw err instanceof EdgeError ? err : ioError(`open of ${this.#dir}`, err);
     }
     if (this.#fsync === 'interval') {
-      this.#timer = setInterval(() => this.sync(), opts.fsyncIntervalMs ?? 1000);
+      this.#timer = setInterval(() => {
+        try {
+          this.sync();
+        } catch (err) {
+          // not thrown from a timer (that would crash the device process): the next append throws it
+          this.#syncError = err as EdgeError;
+        }
+      }, opts.fsyncIntervalMs ?? 1000);
       this.#timer.unref?.();
     }
   }
@@ -184,6 +192,11 @@ export class FileBuffer implements RecordBuffer {
 
   append(channel: DataChannel, record: NewRecord): BufferEntry {
     if (this.#fd < 0) throw new EdgeError('sdk.closed', 'buffer is closed');
+    if (this.#syncError !== undefined) {
+      const err = this.#syncError;
+      this.#syncError = undefined;
+      throw err;
+    }
     const seq = this.#nextSeq;
     const full = { seq, ...record } as WireRecord;
     const line = enc.encode(`${JSON.stringify({ c: channel, r: full })}\n`);

@@ -44,20 +44,23 @@ export async function runFleet(opts: FleetOptions): Promise<FleetProgress> {
   let errors = 0;
   let lastError: string | null = null;
   let created = 0; // records handed to the SDK
-  const clients: { client: EdgeClient; truck: Truck; debt: number }[] = opts.devices.map((d) => {
-    const client = connect({
-      url: opts.url,
-      deviceId: d.deviceId,
-      token: d.token,
-      buffer: opts.bufferDir === undefined ? 'memory' : { dir: `${opts.bufferDir}/${d.deviceId}` },
-      ...(opts.ca === undefined ? {} : { ca: opts.ca }),
-    });
-    client.on('error', (e) => {
-      errors++;
-      lastError = `${e.code}: ${e.message}`;
-    });
-    return { client, truck: new Truck(rng), debt: rng() };
-  });
+  // telemetry rows are keyed by (device, metric, time): samples of one device get distinct milliseconds
+  const clients: { client: EdgeClient; truck: Truck; debt: number; lastTs: number }[] = opts.devices.map(
+    (d) => {
+      const client = connect({
+        url: opts.url,
+        deviceId: d.deviceId,
+        token: d.token,
+        buffer: opts.bufferDir === undefined ? 'memory' : { dir: `${opts.bufferDir}/${d.deviceId}` },
+        ...(opts.ca === undefined ? {} : { ca: opts.ca }),
+      });
+      client.on('error', (e) => {
+        errors++;
+        lastError = `${e.code}: ${e.message}`;
+      });
+      return { client, truck: new Truck(rng), debt: rng(), lastTs: 0 };
+    },
+  );
   const snapshot = (elapsedSec: number): FleetProgress => {
     let connected = 0;
     let acked = 0;
@@ -98,8 +101,10 @@ export async function runFleet(opts: FleetOptions): Promise<FleetProgress> {
         c.debt -= n;
         for (const o of c.truck.next(n, dt)) {
           try {
-            if (o.kind === 'telemetry') c.client.telemetry(o.metrics);
-            else if (o.kind === 'log') c.client.log(o.severity, o.message, o.attrs);
+            if (o.kind === 'telemetry') {
+              c.lastTs = Math.max(now, c.lastTs + 1);
+              c.client.telemetry(o.metrics, c.lastTs);
+            } else if (o.kind === 'log') c.client.log(o.severity, o.message, o.attrs);
             else c.client.event(o.name, o.data);
             created++;
           } catch (err) {
