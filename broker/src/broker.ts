@@ -41,7 +41,8 @@ type PublishFn = (packet: PublishPacket, client: Client | null, done: (err?: Err
 export async function createBroker(deps: BrokerDeps): Promise<RunningBroker> {
   const { config, bus } = deps;
   const id = config.BROKER_ID ?? `b${randomBytes(6).toString('hex')}`;
-  const logger = deps.logger.child({ component: 'broker', brokerId: id });
+  const base = deps.logger.child({ brokerId: id });
+  const logger = base.child({ component: 'broker' });
   const metrics = deps.metrics ?? createMetrics();
   const prefix = config.NATS_PREFIX;
   const subjects = makeSubjects(prefix);
@@ -50,7 +51,7 @@ export async function createBroker(deps: BrokerDeps): Promise<RunningBroker> {
     logger.warn('AUTH_MODE=open: NO AUTHENTICATION AND NO DEVICE ACL, nothing is bridged. Lab use only, never in production.');
   }
 
-  const cache = createCachedAuthStore({ store: deps.authStore, ttlMs: config.AUTH_CACHE_TTL_S * 1000, logger: logger.child({ component: 'auth-cache' }) });
+  const cache = createCachedAuthStore({ store: deps.authStore, ttlMs: config.AUTH_CACHE_TTL_S * 1000, logger: base.child({ component: 'auth-cache' }) });
   const authenticator = createAuthenticator({ store: cache, failLimitPerMin: config.AUTH_FAIL_LIMIT_PER_MIN });
   const batcher = createBatcher({
     sink: deps.sink,
@@ -59,7 +60,7 @@ export async function createBroker(deps: BrokerDeps): Promise<RunningBroker> {
     lingerMs: config.BRIDGE_BATCH_MS,
     maxItems: config.BRIDGE_BATCH_MAX,
     metrics,
-    logger: logger.child({ component: 'bridge' }),
+    logger: base.child({ component: 'bridge' }),
   });
   const hooks = createHooks({
     authMode: config.AUTH_MODE,
@@ -71,7 +72,7 @@ export async function createBroker(deps: BrokerDeps): Promise<RunningBroker> {
     deviceRatePerS: config.DEVICE_RATE_PER_S,
     tenantQuotaPerS: config.TENANT_QUOTA_PER_S,
     metrics,
-    logger: logger.child({ component: 'hooks' }),
+    logger: base.child({ component: 'hooks' }),
   });
 
   const shared = createSharedState(config.REDIS_URL ? { url: config.REDIS_URL, prefix: config.REDIS_PREFIX } : undefined);
@@ -124,13 +125,13 @@ export async function createBroker(deps: BrokerDeps): Promise<RunningBroker> {
     registry,
     sharedPersistence: Boolean(config.REDIS_URL),
     metrics,
-    logger: logger.child({ component: 'control' }),
+    logger: base.child({ component: 'control' }),
   });
 
   const tls = readTlsFiles({ certFile: config.TLS_CERT_FILE, keyFile: config.TLS_KEY_FILE, caFile: config.TLS_CA_FILE });
   const listeners = await startListeners({
     aedes,
-    logger: logger.child({ component: 'listeners' }),
+    logger: base.child({ component: 'listeners' }),
     config: {
       host: config.HOST,
       mqttPort: config.MQTT_PORT,
