@@ -117,4 +117,38 @@ describe('alerting engine', () => {
     sub.unsubscribe();
     expect(await alertsOf(ruleId)).toHaveLength(1);
   });
+
+  it('forSeconds: pending first, then firing once held (also on the leader clock); silence suppresses notifications', async () => {
+    const dev = await world.addDevice('press-1');
+    const ruleId = await world.addRule({
+      name: 'pressure held',
+      condition: { type: 'threshold', metric: 'bar', op: '>=', value: 10, forSeconds: 1 },
+      webhook: { url: hook.url, secret: SECRET },
+    });
+    const hooksFor = () => hook.received.filter((h) => h.json.rule.id === ruleId);
+    // one breaching sample only: the rule may still be loading, so repeat it until the alert is pending
+    await waitFor('pending alert', async () => {
+      await world.send(dev, 'telemetry', [{ metrics: { bar: 12 } }]);
+      return (await alertsOf(ruleId)).some((a) => a.state === 'pending' || a.state === 'firing');
+    });
+    const firing = await waitFor('firing by the clock', async () => (await alertsOf(ruleId)).find((a) => a.state === 'firing'));
+    await waitFor('firing webhook', () => hooksFor().find((h) => h.json.event === 'firing'));
+
+    // silenced until resolved: the resolve is not notified
+    await world.db.database.query(`UPDATE alerts SET silenced_until = 'infinity' WHERE id = $1`, [firing.id]);
+    await world.send(dev, 'telemetry', [{ metrics: { bar: 3 } }]);
+    await waitFor('resolved', async () => (await alertsOf(ruleId)).every((a) => a.state === 'resolved'));
+
+    // a timed silence on the last alert carries over to the next alert of the same rule and device
+    await world.db.database.query(`UPDATE alerts SET silenced_until = now() + interval '1 hour' WHERE id = $1`, [firing.id]);
+    await world.send(dev, 'telemetry', [{ metrics: { bar: 15 } }]);
+    await waitFor('second alert firing', async () => (await alertsOf(ruleId)).filter((a) => a.state === 'firing').length === 1);
+    const [again] = await world.db.database.query<{ silenced: boolean }>(
+      `SELECT silenced_until > now() AS silenced FROM alerts WHERE rule_id = $1 AND state = 'firing'`,
+      [ruleId],
+    );
+    expect(again?.silenced).toBe(true);
+    expect(hooksFor().map((h) => h.json.event)).toEqual(['firing']);
+    expect(await alertsOf(ruleId)).toHaveLength(2);
+  });
 });
