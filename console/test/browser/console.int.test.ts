@@ -4,7 +4,7 @@
 // credential disconnects the client. Screenshots of the main pages go to console/artifacts/.
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildWebApp, launchChromium, screenshot, waitFor } from './browser.js';
 import { startStack, type Stack } from './stack.js';
 
@@ -31,6 +31,10 @@ describe('console in Chromium', () => {
   }, 120_000);
 
   let device: MqttClient | undefined;
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `failed-${ctx.task.name.replace(/\W+/g, '-')}`);
+  });
 
   afterAll(async () => {
     await device?.endAsync(true);
@@ -165,7 +169,21 @@ describe('console in Chromium', () => {
     await screenshot(page, '10-audit');
     await page.getByRole('link', { name: 'Members & tokens' }).click();
     await page.getByTestId('members').getByText(OWNER.email).waitFor();
+    await page.getByRole('button', { name: 'Add member' }).click();
+    await page.getByRole('dialog').getByLabel('Email').fill('ops@acme.test');
+    await page.getByRole('dialog').getByRole('button', { name: 'Add', exact: true }).click();
+    expect((await page.getByRole('dialog').getByTestId('secret').textContent())?.trim().length).toBeGreaterThanOrEqual(10);
+    await page.getByRole('dialog').getByRole('button', { name: 'Done' }).click();
+    await page.getByTestId('members').getByText('ops@acme.test').waitFor();
+    await page.getByPlaceholder('grafana').fill('grafana');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const apiToken = (await page.getByTestId('secret').textContent())?.trim() ?? '';
+    expect(apiToken.length).toBeGreaterThan(20);
+    await page.getByTestId('api-tokens').getByText('grafana').waitFor();
     await screenshot(page, '11-access');
+    // the API token works as a Bearer token outside the browser session
+    const res = await fetch(`${stack.consoleUrl}/api/tenants`, { headers: { authorization: `Bearer ${apiToken}` } });
+    expect(res.status).toBe(200);
   });
 
   it('shows a log published over MQTT in the live tail, then in search and export', async () => {
@@ -194,7 +212,7 @@ describe('console in Chromium', () => {
       await page.getByRole('button', { name: 'Search', exact: true }).click();
       await page.waitForLoadState('networkidle');
       return (await page.getByTestId('match-count').textContent()) === '1';
-    }, 'the log line to be searchable');
+    }, 'the log line to be searchable', 20_000, 300);
     await line.waitFor();
     await screenshot(page, '13-logs-search');
     const ndjson = await page.evaluate(async (href) => (await fetch(href)).text(), (await page.getByRole('link', { name: 'Export NDJSON' }).getAttribute('href')) ?? '');
@@ -217,15 +235,13 @@ describe('console in Chromium', () => {
       await other.publishAsync(`d/${second.id}/telemetry`, JSON.stringify({ seq: 200 + i, ts: now - i * 60_000, metrics: { temp: 25 - (i % 3) } }), { qos: 1 });
     }
     await other.endAsync();
-    // wait until the processor stored the second device's samples (checked through the API, as the page would)
-    const latestUrl = `/api/telemetry/latest?deviceId=${second.id}`;
-    await waitFor(async () => String(await page.evaluate(`fetch(${JSON.stringify(latestUrl)}).then((r) => r.text())`)).includes('"temp"'), 'the second device\'s telemetry to be stored');
+    // wait until the processor stored both devices' samples (checked through the API, as the page would)
+    for (const id of [deviceId, second.id]) {
+      const latestUrl = `/api/telemetry/latest?deviceId=${id}`;
+      await waitFor(async () => String(await page.evaluate(`fetch(${JSON.stringify(latestUrl)}).then((r) => r.text())`)).includes('"temp"'), `the telemetry of ${id} to be stored`, 20_000, 250);
+    }
     await page.getByRole('link', { name: 'Telemetry' }).click();
-    await waitFor(async () => {
-      await page.reload();
-      await page.getByTestId('metric-picker').waitFor();
-      return (await page.getByTestId('metric-picker').locator('option').allTextContents()).includes('temp');
-    }, 'the metric names to show up');
+    await page.getByTestId('metric-picker').locator('option', { hasText: 'temp' }).waitFor({ state: 'attached' });
     await page.getByTestId('metric-picker').selectOption('temp');
     const canvas = page.getByTestId('chart').locator('canvas');
     await canvas.waitFor();
@@ -256,7 +272,7 @@ describe('console in Chromium', () => {
       await page.reload();
       await row.waitFor();
       return (await row.textContent())?.includes('online');
-    }, 'the device to show online');
+    }, 'the device to show online', 20_000, 500);
     await screenshot(page, '15-devices-online');
   });
 
