@@ -7,8 +7,9 @@
 // `'always'` syncs every append (slow), `'never'` leaves it to the OS. On open, a torn last line is cut
 // off, records at or below goneThrough are skipped, and fully acknowledged segments are deleted. A
 // segment is deleted once all its records are acknowledged, so records leave the disk only after PUBACK.
-// Acks are persisted without fsync: after a crash a few acknowledged records may be sent again; the server
-// stores each (device, seq) once.
+// Acks are persisted without fsync and at most every 500 ms (meta.json): after a crash a few acknowledged
+// records may be sent again; the server stores each (device, seq) once. Seqs never repeat: the highest seq
+// is recovered from the records and the segment names (the active segment is never deleted while open).
 import {
   closeSync,
   fdatasyncSync,
@@ -61,6 +62,8 @@ interface Meta {
 }
 
 const enc = new TextEncoder();
+/** meta.json is rewritten at most this often (and on close). */
+const META_INTERVAL_MS = 500;
 
 function ioError(what: string, err: unknown): EdgeError {
   return new EdgeError('sdk.buffer_io', `buffer ${what} failed: ${(err as Error).message}`, { cause: err });
@@ -81,6 +84,7 @@ export class FileBuffer implements RecordBuffer {
   #activeBytes = 0;
   #dirty = false;
   #syncError: EdgeError | undefined;
+  #metaWrittenAt = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   /** Lines skipped on open because they did not parse (torn or corrupted writes). */
   readonly corruptLines: number;
@@ -146,6 +150,8 @@ export class FileBuffer implements RecordBuffer {
         }
       }
       const seg: Segment = { path, firstSeq: Number(file.slice(4, -4)), live: 0 };
+      // the name bounds seq from below even when the file is empty: seqs are never reused
+      if (seg.firstSeq - 1 > maxSeq) maxSeq = seg.firstSeq - 1;
       const text = buf.subarray(0, lastNl + 1).toString('utf8');
       for (const line of text.split('\n')) {
         if (line.length === 0) continue;
@@ -273,13 +279,24 @@ export class FileBuffer implements RecordBuffer {
           this.#segments.splice(i, 1);
         } else i++;
       }
-      const first = this.#pending.keys().next();
-      const goneThrough = first.done === true ? this.#nextSeq - 1 : first.value - 1;
+    } catch (err) {
+      throw ioError('ack', err);
+    }
+    const now = Date.now();
+    if (now - this.#metaWrittenAt >= META_INTERVAL_MS) this.#writeMeta(now);
+  }
+
+  /** Persists goneThrough/dropped (throttled: a stale meta.json only means re-sending acknowledged records). */
+  #writeMeta(now: number): void {
+    this.#metaWrittenAt = now;
+    const first = this.#pending.keys().next();
+    const goneThrough = first.done === true ? this.#nextSeq - 1 : first.value - 1;
+    try {
       const tmp = join(this.#dir, 'meta.json.tmp');
       writeFileSync(tmp, JSON.stringify({ goneThrough, dropped: this.#dropped } satisfies Meta));
       renameSync(tmp, join(this.#dir, 'meta.json'));
     } catch (err) {
-      throw ioError('ack', err);
+      throw ioError('meta write', err);
     }
   }
 
@@ -300,6 +317,7 @@ export class FileBuffer implements RecordBuffer {
   close(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     if (this.#fd < 0) return;
+    this.#writeMeta(Date.now());
     if (this.#fsync !== 'never') this.sync();
     closeSync(this.#fd);
     this.#fd = -1;
