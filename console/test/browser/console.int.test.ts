@@ -293,6 +293,11 @@ describe('console in Chromium', () => {
     // and the revoked token no longer connects
     await expect(mqtt.connectAsync(stack.mqttUrl, { clientId: deviceId, username: deviceId, password: deviceToken, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000 })).rejects.toThrow();
     await page.getByRole('button', { name: 'Close' }).click();
+
+    // a session that ends (expired, signed out elsewhere) brings the sign-in page back instead of errors
+    await context.clearCookies();
+    await page.getByRole('link', { name: 'Fleet overview' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     console.info(`console-ui: live tail publish->browser ${tailMs} ms (informational, not asserted)`);
   });
 });

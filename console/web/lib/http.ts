@@ -4,6 +4,12 @@ import { ApiError, problemFrom } from './problem.js';
 
 let csrfToken: string | undefined;
 let orgId: string | undefined;
+let onUnauthorized: (() => void) | undefined;
+
+/** Called when a request answers 401 (session expired or signed out elsewhere): the app shows the sign-in page. */
+export function setUnauthorizedHandler(fn: () => void): void {
+  onUnauthorized = fn;
+}
 
 /** The organization every request is scoped to (sent as the x-org-id header). */
 export function setOrg(id: string | undefined): void {
@@ -51,7 +57,12 @@ export const apiFetch: typeof fetch = async (input, init) => {
     if (token) headers.set('x-csrf-token', token);
   }
   const res = await fetch(input, { ...init, headers, credentials: 'same-origin' });
-  if (!res.ok) throw new ApiError(await problemFrom(res));
+  if (!res.ok) {
+    const problem = await problemFrom(res);
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (res.status === 401 && !/\/api\/(auth\/login|setup)\b/.test(url)) onUnauthorized?.();
+    throw new ApiError(problem);
+  }
   return res;
 };
 

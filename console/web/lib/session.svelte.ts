@@ -1,6 +1,6 @@
 // Who is signed in, which organization and tenant the operator is looking at. The selection survives reloads.
 import { api, type Me, type Tenant } from './api.js';
-import { setCsrfToken, setOrg } from './http.js';
+import { setCsrfToken, setOrg, setUnauthorizedHandler } from './http.js';
 import { ApiError } from './problem.js';
 
 const ORG_KEY = 'iotlog.org';
@@ -14,6 +14,13 @@ class Session {
   orgId: string | null = $state(localStorage.getItem(ORG_KEY));
   tenantId: string | null = $state(localStorage.getItem(TENANT_KEY));
   tenants: Tenant[] = $state([]);
+
+  constructor() {
+    setUnauthorizedHandler(() => {
+      this.me = null;
+      setCsrfToken(undefined);
+    });
+  }
 
   get org() {
     return this.me?.organizations.find((o) => o.id === this.orgId) ?? null;
