@@ -10,6 +10,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { ProtocolError, subjects as makeSubjects } from '@iotlog/edge-sdk/protocol';
 import type { Logger } from 'pino';
 import { createAlertStore, type Queryable } from './alert-store.js';
+import { AlertingError } from './errors.js';
 import { createEffects } from './effects.js';
 import { createEvaluator } from './evaluator.js';
 import { createLease } from './lease.js';
@@ -106,13 +107,21 @@ export function createAlertingEngine(deps: { nc: NatsConnection; db: Queryable; 
       await rules.start();
 
       const jsm = await jetstreamManager(deps.nc);
-      await jsm.consumers.add(cfg.stream, {
-        durable_name: cfg.consumer,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.New,
-        ack_wait: cfg.ackWaitS * 1e9,
-        max_ack_pending: 10_000,
-      });
+      try {
+        await jsm.consumers.info(cfg.stream, cfg.consumer); // an existing consumer keeps its position
+      } catch (err) {
+        if ((err as Error).name !== 'ConsumerNotFoundError') {
+          throw new AlertingError('alerting.consumer', `alerting consumer ${cfg.consumer} on ${cfg.stream}: ${(err as Error).message}`, { cause: err });
+        }
+        // new: start at the live edge, not at 7 days of history
+        await jsm.consumers.add(cfg.stream, {
+          durable_name: cfg.consumer,
+          ack_policy: AckPolicy.Explicit,
+          deliver_policy: DeliverPolicy.New,
+          ack_wait: cfg.ackWaitS * 1e9,
+          max_ack_pending: 10_000,
+        });
+      }
       const consumer = await jetstream(deps.nc).consumers.get(cfg.stream, cfg.consumer);
       messages = await consumer.consume({ max_messages: 256 });
       const msgs = messages;
