@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { createJetStreamSource, ensureConsumer } from '../src/bus/jetstream.js';
 import { createNatsSubjectBus } from '../src/bus/nats.js';
 import { createProcessor, type Processor, type ProcessorDeps } from '../src/processor.js';
+import type { IngestSource } from '../src/bus/types.js';
 import type { SqlDatabase } from '../src/store/sql.js';
 import { suffix } from './helpers.js';
 
@@ -19,7 +20,11 @@ export interface Fixture {
   durable: string;
   subjects: Subjects;
   publish(subject: string, data: Uint8Array): Promise<void>;
-  startReplica(db: SqlDatabase, opts?: Partial<ProcessorDeps>): Promise<{ processor: Processor; nc: NatsConnection; stop(): Promise<void> }>;
+  /** `wrapSource` lets a test interfere with delivery (e.g. lose acks). */
+  startReplica(
+    db: SqlDatabase,
+    opts?: Partial<ProcessorDeps> & { wrapSource?: (s: IngestSource) => IngestSource },
+  ): Promise<{ processor: Processor; nc: NatsConnection; stop(): Promise<void> }>;
   consumerInfo(): Promise<{ pending: number; ackPending: number }>;
   close(): Promise<void>;
 }
@@ -46,9 +51,9 @@ export async function createFixture(opts: { ackWaitS?: number } = {}): Promise<F
     async publish(subject, data) {
       await js.publish(subject, data);
     },
-    async startReplica(db, opts = {}) {
+    async startReplica(db, { wrapSource, ...opts } = {}) {
       const rnc = await connect({ servers: NATS_URL });
-      const source = await createJetStreamSource({
+      const jsSource = await createJetStreamSource({
         nc: rnc,
         stream,
         subjects: [subjects.ingestAll],
@@ -60,6 +65,7 @@ export async function createFixture(opts: { ackWaitS?: number } = {}): Promise<F
         maxAgeS: 3600,
         logger: silentLogger,
       });
+      const source = wrapSource ? wrapSource(jsSource) : jsSource;
       const processor = createProcessor({
         db,
         source,
