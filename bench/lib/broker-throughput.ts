@@ -58,6 +58,14 @@ try {
     [broker.pid],
   );
   console.log(line('iotlog', results.iotlog));
+  const metrics = await (await fetch(`http://127.0.0.1:${broker.httpPort}/metrics`)).text();
+  const metric = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+  const batches = metric('iotlog_broker_bridge_batches_total');
+  console.log(
+    `iotlog bridge: ${metric('iotlog_broker_messages_in_total')} messages in ${batches} JetStream publishes ` +
+      `(mean ${(metric('iotlog_broker_messages_in_total') / batches).toFixed(1)} per envelope), mean receive -> JetStream ack ` +
+      `${((metric('iotlog_broker_bridge_latency_seconds_sum') / metric('iotlog_broker_bridge_latency_seconds_count')) * 1000).toFixed(1)} ms`,
+  );
   await broker.stop();
 
   const mosq = await startMosquitto(shared);
