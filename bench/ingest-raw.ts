@@ -32,7 +32,8 @@ for (const [mode, options] of [
   }
 }
 if (PGLITE_ROWS > 0) {
-  for (const batch of [1_000, 10_000]) cases.push({ mode: 'pglite', options: { pglite: true }, method: 'unnest', batch, rows: PGLITE_ROWS });
+  for (const batch of [1_000, 10_000])
+    cases.push({ mode: 'pglite', options: { pglite: true }, method: 'unnest', batch, rows: PGLITE_ROWS });
 }
 
 async function run(c: Case): Promise<number> {
@@ -45,7 +46,12 @@ async function run(c: Case): Promise<number> {
     let done = 0;
     let dbMs = 0;
     while (done < c.rows && performance.now() - wallStart < CASE_SECONDS * 1000) {
-      const rows = generateLogRows(Math.min(c.batch, c.rows - done), { deviceIds, tenantId, start, offset: done });
+      const rows = generateLogRows(Math.min(c.batch, c.rows - done), {
+        deviceIds,
+        tenantId,
+        start,
+        offset: done,
+      });
       const t0 = performance.now();
       if (c.method === 'unnest') await insertLogsUnnest(t.database, rows);
       else await copyLogs(t.database.pool!, rows);

@@ -26,7 +26,10 @@ try {
   let offset = 0;
   const loadMs = await ms(async () => {
     for (; offset < ROWS; offset += 10_000) {
-      await copyLogs(q.pool!, generateLogRows(Math.min(10_000, ROWS - offset), { deviceIds, tenantId, start, offset }));
+      await copyLogs(
+        q.pool!,
+        generateLogRows(Math.min(10_000, ROWS - offset), { deviceIds, tenantId, start, offset }),
+      );
     }
   });
   await q.query('VACUUM ANALYZE logs');
@@ -53,8 +56,11 @@ try {
     const rows = generateLogRows(INSERT_ROWS, { deviceIds, tenantId, start, offset });
     offset += INSERT_ROWS;
     let took = 0;
-    for (let i = 0; i < rows.length; i += 1000) took += await ms(() => insertLogsUnnest(q, rows.slice(i, i + 1000)));
-    line(`insert index=${label} rows=${INSERT_ROWS} batch=1000 rows_per_s=${Math.round(INSERT_ROWS / (took / 1000))}`);
+    for (let i = 0; i < rows.length; i += 1000)
+      took += await ms(() => insertLogsUnnest(q, rows.slice(i, i + 1000)));
+    line(
+      `insert index=${label} rows=${INSERT_ROWS} batch=1000 rows_per_s=${Math.round(INSERT_ROWS / (took / 1000))}`,
+    );
   };
   const size = async (name: string) =>
     (await q.query<{ s: string }>(`SELECT pg_size_pretty(pg_relation_size('${name}')) AS s`))[0]?.s;
@@ -62,13 +68,17 @@ try {
   await runQueries('none', queries);
   await insertRate('none');
 
-  const trgmMs = await ms(() => q.query('CREATE INDEX logs_message_trgm_idx ON logs USING gin (message gin_trgm_ops)'));
+  const trgmMs = await ms(() =>
+    q.query('CREATE INDEX logs_message_trgm_idx ON logs USING gin (message gin_trgm_ops)'),
+  );
   line(`build index=pg_trgm ms=${trgmMs} size=${await size('logs_message_trgm_idx')}`);
   await runQueries('pg_trgm', queries);
   await insertRate('pg_trgm');
   await q.query('DROP INDEX logs_message_trgm_idx');
 
-  const ftsMs = await ms(() => q.query(`CREATE INDEX logs_message_fts_idx ON logs USING gin (to_tsvector('simple', message))`));
+  const ftsMs = await ms(() =>
+    q.query(`CREATE INDEX logs_message_fts_idx ON logs USING gin (to_tsvector('simple', message))`),
+  );
   line(`build index=fts ms=${ftsMs} size=${await size('logs_message_fts_idx')}`);
   await runQueries('fts', fts);
   await insertRate('fts');

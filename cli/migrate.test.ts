@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, reserveTestDatabaseUrl } from '@iotlog/drizzle/testing';
 import { runCli } from './lib/testing.js';
 
-describe('iotlog migrate', () => {
+describe('iotlog migrate', { timeout: 180_000 }, () => {
   const cleanup: (() => Promise<void>)[] = [];
   afterAll(async () => {
     for (const f of cleanup) await f();
@@ -20,7 +20,9 @@ describe('iotlog migrate', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(`created database`);
     expect(first.stdout).toMatch(/applied 3 migration\(s\): 0000_extensions, 0001_schema, 0002_timescaledb/);
-    expect(first.stdout).toContain('storage: timescaledb (apache edition), hypertables: events, logs, telemetry');
+    expect(first.stdout).toContain(
+      'storage: timescaledb (apache edition), hypertables: events, logs, telemetry',
+    );
 
     const second = await runCli(['migrate', '--json'], env);
     expect(second.code).toBe(0);

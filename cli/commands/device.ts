@@ -1,28 +1,30 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import {
-  createDevice,
-  disableDevice,
-  enableDevice,
-  listDevices,
-  revokeCredential,
-  revokeDeviceTokens,
-  rotateToken,
-} from '@iotlog/drizzle/provisioning';
 import { cliActor } from '../lib/actor.js';
-import { publishControlEvents } from '../lib/control.js';
-import { withDatabase } from '../lib/db.js';
 import { printJson, printLine, printTable } from '../lib/output.js';
+
+// The database, provisioning and NATS modules load only when a command runs, so `iotlog --help` and the other
+// command groups start fast.
+const provisioning = () => import('@iotlog/drizzle/provisioning');
+const withDatabase = async <T>(fn: Parameters<typeof import('../lib/db.js').withDatabase<T>>[0]) =>
+  (await import('../lib/db.js')).withDatabase(fn);
+const publishControlEvents = async (events: import('@iotlog/drizzle/provisioning').DeviceControlEvent[]) =>
+  (await import('../lib/control.js')).publishControlEvents(events);
 
 /**
  * The `device` command group, created on first use. Other command files add subcommands through it
  * (e.g. `deviceGroup(program).command('command')`), whichever file registers first.
  */
 export function deviceGroup(program: Command): Command {
-  return program.commands.find((c) => c.name() === 'device') ?? program.command('device').description('devices and their credentials');
+  return (
+    program.commands.find((c) => c.name() === 'device') ??
+    program.command('device').description('devices and their credentials')
+  );
 }
 
 function tokenGroup(device: Command): Command {
-  return device.commands.find((c) => c.name() === 'token') ?? device.command('token').description('device tokens');
+  return (
+    device.commands.find((c) => c.name() === 'token') ?? device.command('token').description('device tokens')
+  );
 }
 
 const tenantOpt = (t?: string) => (t === undefined ? {} : { tenant: t });
@@ -35,7 +37,8 @@ function parseLabel(value: string, previous: Record<string, string> = {}): Recor
 
 function parseSeconds(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`"${value}" is not whole seconds`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError(`"${value}" is not whole seconds`);
   return n;
 }
 
@@ -49,19 +52,34 @@ export function register(program: Command): void {
     .argument('<name>', 'device name, unique in the tenant (letters, digits, . _ : -)')
     .option('--label <key=value>', 'a label (repeatable)', parseLabel)
     .option('--json', 'print one JSON object {"deviceId", "token", ...}')
-    .action(async (name: string, opts: { tenant: string; label?: Record<string, string>; json?: boolean }) => {
-      const created = await withDatabase((database) =>
-        createDevice(database.db, { tenant: opts.tenant, name, labels: opts.label ?? {}, actor: cliActor() }),
-      );
-      if (opts.json) {
-        printJson({ deviceId: created.device.id, token: created.token, name: created.device.name, tenantId: created.device.tenantId });
-        return;
-      }
-      printLine(`device ${created.device.name} created`);
-      printLine(`device id: ${created.device.id}`);
-      printLine(`token:     ${created.token}`);
-      printLine('The token is shown only once: store it now (MQTT username = device id, password = token).');
-    });
+    .action(
+      async (name: string, opts: { tenant: string; label?: Record<string, string>; json?: boolean }) => {
+        const p = await provisioning();
+        const created = await withDatabase((database) =>
+          p.createDevice(database.db, {
+            tenant: opts.tenant,
+            name,
+            labels: opts.label ?? {},
+            actor: cliActor(),
+          }),
+        );
+        if (opts.json) {
+          printJson({
+            deviceId: created.device.id,
+            token: created.token,
+            name: created.device.name,
+            tenantId: created.device.tenantId,
+          });
+          return;
+        }
+        printLine(`device ${created.device.name} created`);
+        printLine(`device id: ${created.device.id}`);
+        printLine(`token:     ${created.token}`);
+        printLine(
+          'The token is shown only once: store it now (MQTT username = device id, password = token).',
+        );
+      },
+    );
 
   device
     .command('list')
@@ -69,7 +87,8 @@ export function register(program: Command): void {
     .requiredOption('--tenant <tenant>', 'tenant id, slug or ORG/TENANT')
     .option('--json', 'print one JSON object {"devices": [...]}')
     .action(async (opts: { tenant: string; json?: boolean }) => {
-      const devices = await withDatabase((database) => listDevices(database.db, opts.tenant));
+      const p = await provisioning();
+      const devices = await withDatabase((database) => p.listDevices(database.db, opts.tenant));
       if (opts.json) {
         printJson({
           devices: devices.map((d) => ({
@@ -100,14 +119,17 @@ export function register(program: Command): void {
   const token = tokenGroup(device);
   token
     .command('rotate')
-    .description('add a new token to a device (old tokens stay valid until revoked, or until --grace seconds)')
+    .description(
+      'add a new token to a device (old tokens stay valid until revoked, or until --grace seconds)',
+    )
     .argument('<device>', 'device id (or name with --tenant)')
     .option('--tenant <tenant>', 'tenant of a device given by name')
     .option('--grace <seconds>', 'old tokens expire after this many seconds', parseSeconds)
     .option('--json', 'print one JSON object {"deviceId", "token", "credentialId"}')
     .action(async (ref: string, opts: { tenant?: string; grace?: number; json?: boolean }) => {
+      const p = await provisioning();
       const rotated = await withDatabase((database) =>
-        rotateToken(database.db, ref, {
+        p.rotateToken(database.db, ref, {
           ...tenantOpt(opts.tenant),
           ...(opts.grace === undefined ? {} : { graceSeconds: opts.grace }),
           actor: cliActor(),
@@ -129,22 +151,28 @@ export function register(program: Command): void {
 
   token
     .command('revoke')
-    .description('revoke every token of a device (or one credential with --credential) and close its live sessions')
+    .description(
+      'revoke every token of a device (or one credential with --credential) and close its live sessions',
+    )
     .argument('<device>', 'device id (or name with --tenant)')
     .option('--tenant <tenant>', 'tenant of a device given by name')
     .option('--credential <id>', 'revoke only this credential id')
     .option('--json', 'print one JSON object {"deviceId", "revoked": [...]}')
     .action(async (ref: string, opts: { tenant?: string; credential?: string; json?: boolean }) => {
+      const p = await provisioning();
       const result = await withDatabase(async (database) => {
-        if (opts.credential === undefined) return revokeDeviceTokens(database.db, ref, { ...tenantOpt(opts.tenant), actor: cliActor() });
-        return revokeCredential(database.db, opts.credential, { device: ref, actor: cliActor() });
+        if (opts.credential === undefined)
+          return p.revokeDeviceTokens(database.db, ref, { ...tenantOpt(opts.tenant), actor: cliActor() });
+        return p.revokeCredential(database.db, opts.credential, { device: ref, actor: cliActor() });
       });
       const published = await publishControlEvents(result.events);
       if (opts.json) {
         printJson({ deviceId: result.device.id, revoked: result.credentialIds, sessionsClosed: published });
         return;
       }
-      printLine(`revoked ${result.credentialIds.length} credential(s) of device ${result.device.name} (${result.device.id})`);
+      printLine(
+        `revoked ${result.credentialIds.length} credential(s) of device ${result.device.name} (${result.device.id})`,
+      );
     });
 
   device
@@ -154,7 +182,10 @@ export function register(program: Command): void {
     .option('--tenant <tenant>', 'tenant of a device given by name')
     .option('--json', 'print one JSON object')
     .action(async (ref: string, opts: { tenant?: string; json?: boolean }) => {
-      const result = await withDatabase((database) => disableDevice(database.db, ref, { ...tenantOpt(opts.tenant), actor: cliActor() }));
+      const p = await provisioning();
+      const result = await withDatabase((database) =>
+        p.disableDevice(database.db, ref, { ...tenantOpt(opts.tenant), actor: cliActor() }),
+      );
       const published = await publishControlEvents(result.events);
       if (opts.json) printJson({ deviceId: result.device.id, disabled: true, sessionsClosed: published });
       else printLine(`device ${result.device.name} (${result.device.id}) disabled`);
@@ -167,7 +198,10 @@ export function register(program: Command): void {
     .option('--tenant <tenant>', 'tenant of a device given by name')
     .option('--json', 'print one JSON object')
     .action(async (ref: string, opts: { tenant?: string; json?: boolean }) => {
-      const result = await withDatabase((database) => enableDevice(database.db, ref, { ...tenantOpt(opts.tenant), actor: cliActor() }));
+      const p = await provisioning();
+      const result = await withDatabase((database) =>
+        p.enableDevice(database.db, ref, { ...tenantOpt(opts.tenant), actor: cliActor() }),
+      );
       if (opts.json) printJson({ deviceId: result.device.id, disabled: false });
       else printLine(`device ${result.device.name} (${result.device.id}) enabled`);
     });

@@ -1,15 +1,17 @@
 import type { Command } from 'commander';
-import { createDatabaseIfMissing, detectStorage, migrate, redactUrl } from '@iotlog/drizzle';
-import { withDatabase, toCliError } from '../lib/db.js';
 import { cliEnv } from '../lib/env.js';
 import { printJson, printLine } from '../lib/output.js';
 
 export function register(program: Command): void {
   program
     .command('migrate')
-    .description('apply the database migrations to DATABASE_URL (creates the database if missing) and print the storage mode')
+    .description(
+      'apply the database migrations to DATABASE_URL (creates the database if missing) and print the storage mode',
+    )
     .option('--json', 'print one JSON object')
     .action(async (opts: { json?: boolean }) => {
+      const { createDatabaseIfMissing, detectStorage, migrate, redactUrl } = await import('@iotlog/drizzle');
+      const { withDatabase, toCliError } = await import('../lib/db.js');
       const url = cliEnv().DATABASE_URL;
       const created = await createDatabaseIfMissing(url).catch((err: unknown) => {
         throw toCliError(err);
@@ -29,7 +31,8 @@ export function register(program: Command): void {
           : `${redactUrl(url)}: applied ${applied.length} migration(s): ${applied.join(', ')}`,
       );
       const edition = storage.edition ? ` (${storage.edition} edition)` : '';
-      const hyper = storage.mode === 'timescaledb' ? `, hypertables: ${storage.hypertables.join(', ') || 'none'}` : '';
+      const hyper =
+        storage.mode === 'timescaledb' ? `, hypertables: ${storage.hypertables.join(', ') || 'none'}` : '';
       printLine(`storage: ${storage.mode}${edition}${hyper}`);
     });
 }

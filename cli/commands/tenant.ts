@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { createTenant } from '@iotlog/drizzle/provisioning';
 import { cliActor } from '../lib/actor.js';
-import { withDatabase } from '../lib/db.js';
 import { printJson, printLine } from '../lib/output.js';
 
 export function register(program: Command): void {
@@ -14,6 +12,8 @@ export function register(program: Command): void {
     .option('--slug <slug>', 'explicit slug (lower-case letters, digits, dashes)')
     .option('--json', 'print one JSON object')
     .action(async (name: string, opts: { org: string; slug?: string; json?: boolean }) => {
+      const { withDatabase } = await import('../lib/db.js');
+      const { createTenant } = await import('@iotlog/drizzle/provisioning');
       const created = await withDatabase((database) =>
         createTenant(database.db, {
           organization: opts.org,
@@ -22,7 +22,13 @@ export function register(program: Command): void {
           actor: cliActor(),
         }),
       );
-      if (opts.json) printJson({ tenantId: created.id, organizationId: created.organizationId, name: created.name, slug: created.slug });
+      if (opts.json)
+        printJson({
+          tenantId: created.id,
+          organizationId: created.organizationId,
+          name: created.name,
+          slug: created.slug,
+        });
       else printLine(`tenant ${opts.org}/${created.slug} created: ${created.id}`);
     });
 }

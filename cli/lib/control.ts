@@ -16,7 +16,9 @@ export async function publishControlEvents(events: DeviceControlEvent[]): Promis
   try {
     nc = await connect({ servers: env.NATS_URL, timeout: 3000, reconnect: false });
   } catch (err) {
-    warn(`NATS at ${env.NATS_URL} is not reachable (${(err as Error).message}): the change is saved, but live MQTT sessions were not closed; they end at their next reconnect`);
+    warn(
+      `NATS at ${env.NATS_URL} is not reachable (${(err as Error).message}): the change is saved, but live MQTT sessions were not closed; they end at their next reconnect`,
+    );
     return false;
   }
   try {

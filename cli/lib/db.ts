@@ -21,7 +21,10 @@ export async function openDatabase(options: { requireMigrated?: boolean } = {}):
 }
 
 /** Runs `fn` with an open database and closes it; known errors become CliErrors. */
-export async function withDatabase<T>(fn: (database: Database) => Promise<T>, options?: { requireMigrated?: boolean }): Promise<T> {
+export async function withDatabase<T>(
+  fn: (database: Database) => Promise<T>,
+  options?: { requireMigrated?: boolean },
+): Promise<T> {
   const database = await openDatabase(options);
   try {
     return await fn(database);
@@ -33,6 +36,7 @@ export async function withDatabase<T>(fn: (database: Database) => Promise<T>, op
 }
 
 export function toCliError(err: unknown): unknown {
-  if (err instanceof ProvisioningError || err instanceof DatabaseError) return new CliError(err.message, err.code, { cause: err });
+  if (err instanceof ProvisioningError || err instanceof DatabaseError)
+    return new CliError(err.message, err.code, { cause: err });
   return err;
 }

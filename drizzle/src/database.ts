@@ -76,7 +76,7 @@ async function openPostgres(url: string, options: CreateDatabaseOptions): Promis
     );
   }
   const db = drizzleNodePg({ client: pool, schema }) as unknown as Db;
-  const query = async <R,>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as R[];
+  const query = async <R>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as R[];
   return {
     kind: 'postgres',
     db,
@@ -86,7 +86,9 @@ async function openPostgres(url: string, options: CreateDatabaseOptions): Promis
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        const result = await fn({ query: async <R,>(t: string, p?: unknown[]) => (await client.query(t, p)).rows as R[] });
+        const result = await fn({
+          query: async <R>(t: string, p?: unknown[]) => (await client.query(t, p)).rows as R[],
+        });
         await client.query('COMMIT');
         return result;
       } catch (err) {
@@ -102,23 +104,32 @@ async function openPostgres(url: string, options: CreateDatabaseOptions): Promis
 
 async function openPglite(dir: string): Promise<Database> {
   if (dir === '') {
-    throw new DatabaseError('database.bad_url', 'pglite URL needs a directory: pglite:./data/db (or pglite:memory:)');
+    throw new DatabaseError(
+      'database.bad_url',
+      'pglite URL needs a directory: pglite:./data/db (or pglite:memory:)',
+    );
   }
   let client: PGlite;
   try {
     client = await PGlite.create(dir === 'memory:' ? undefined : dir, { extensions: { pg_trgm } });
   } catch (err) {
-    throw new DatabaseError('database.unreachable', `cannot open PGlite data directory ${dir}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new DatabaseError(
+      'database.unreachable',
+      `cannot open PGlite data directory ${dir}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
   const db = drizzlePglite({ client, schema }) as unknown as Db;
   return {
     kind: 'pglite',
     db,
-    query: async <R,>(text: string, params?: unknown[]) => (await client.query<R>(text, params)).rows,
+    query: async <R>(text: string, params?: unknown[]) => (await client.query<R>(text, params)).rows,
     transaction: (fn) =>
-      client.transaction((tx) => fn({ query: async <R,>(t: string, p?: unknown[]) => (await tx.query<R>(t, p)).rows })),
+      client.transaction((tx) =>
+        fn({ query: async <R>(t: string, p?: unknown[]) => (await tx.query<R>(t, p)).rows }),
+      ),
     close: () => client.close(),
   };
 }

@@ -14,7 +14,9 @@ export type DrizzleEnv = z.infer<typeof schema>;
 export function readEnv(source: NodeJS.ProcessEnv = process.env): DrizzleEnv {
   const parsed = schema.safeParse(source);
   if (!parsed.success) {
-    throw new Error(`invalid environment for @iotlog/drizzle: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `invalid environment for @iotlog/drizzle: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }

@@ -2,7 +2,11 @@
 export class DatabaseError extends Error {
   override name = 'DatabaseError';
   constructor(
-    readonly code: 'database.bad_url' | 'database.unreachable' | 'database.migrations_pending' | 'database.migration_failed',
+    readonly code:
+      | 'database.bad_url'
+      | 'database.unreachable'
+      | 'database.migrations_pending'
+      | 'database.migration_failed',
     message: string,
     options?: { cause?: unknown },
   ) {

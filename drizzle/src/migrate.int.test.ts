@@ -2,11 +2,23 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertMigrated, createDatabase, DatabaseError, migrate, migrationsFolder, pendingMigrations, readMigrations } from './index.js';
+import {
+  assertMigrated,
+  createDatabase,
+  DatabaseError,
+  migrate,
+  migrationsFolder,
+  pendingMigrations,
+  readMigrations,
+} from './index.js';
 import { createTestDatabase, type TestDatabase } from './testing.js';
 
 const tableCount = async (t: TestDatabase) =>
-  (await t.database.query<{ n: number }>(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`))[0]?.n;
+  (
+    await t.database.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`,
+    )
+  )[0]?.n;
 
 describe('migrate', () => {
   const cleanup: (() => Promise<void>)[] = [];
@@ -24,7 +36,9 @@ describe('migrate', () => {
     const results = await Promise.all(replicas.map((r) => migrate(r)));
     const applied = results.map((r) => r.applied.length).sort();
     expect(applied).toEqual([0, 0, readMigrations().length]);
-    const [rows] = await t.database.query<{ n: number }>('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations');
+    const [rows] = await t.database.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations',
+    );
     expect(rows?.n).toBe(readMigrations().length);
     await assertMigrated(t.database);
   });
@@ -47,11 +61,16 @@ describe('migrate', () => {
       folder = mkdtempSync(join(tmpdir(), 'iotlog-migrations-'));
       cpSync(migrationsFolder, folder, { recursive: true });
       const journalPath = join(folder, 'meta', '_journal.json');
-      const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { idx: number; tag: string; when: number }[] };
+      const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as {
+        entries: { idx: number; tag: string; when: number }[];
+      };
       const last = journal.entries.at(-1)!;
       journal.entries.push({ ...last, idx: last.idx + 1, tag: '9999_broken', when: last.when + 1 });
       writeFileSync(journalPath, JSON.stringify(journal));
-      writeFileSync(join(folder, '9999_broken.sql'), 'CREATE TABLE broken_ok (id int);\n--> statement-breakpoint\nSELECT no_such_function();\n');
+      writeFileSync(
+        join(folder, '9999_broken.sql'),
+        'CREATE TABLE broken_ok (id int);\n--> statement-breakpoint\nSELECT no_such_function();\n',
+      );
     });
     afterAll(() => rmSync(folder, { recursive: true, force: true }));
 

@@ -48,7 +48,10 @@ export interface MigrateResult {
  * bookkeeping table as drizzle-kit (`drizzle.__drizzle_migrations`). Concurrent callers wait for the lock
  * and then find nothing left to do; a failing statement rolls back every migration of the call.
  */
-export async function migrate(database: Database, options: { migrationsFolder?: string } = {}): Promise<MigrateResult> {
+export async function migrate(
+  database: Database,
+  options: { migrationsFolder?: string } = {},
+): Promise<MigrateResult> {
   const migrations = readMigrations(options.migrationsFolder);
   return database.transaction(async (q) => {
     await q.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
@@ -70,7 +73,10 @@ export async function migrate(database: Database, options: { migrationsFolder?: 
           );
         }
       }
-      await q.query('INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ($1, $2)', [m.hash, m.when]);
+      await q.query('INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ($1, $2)', [
+        m.hash,
+        m.when,
+      ]);
     }
     return { applied: pending.map((m) => m.tag) };
   });
@@ -85,9 +91,14 @@ async function lastApplied(q: Queryable): Promise<number | null> {
 }
 
 /** Tags of the committed migrations that the database has not applied yet. */
-export async function pendingMigrations(database: Database, options: { migrationsFolder?: string } = {}): Promise<string[]> {
+export async function pendingMigrations(
+  database: Database,
+  options: { migrationsFolder?: string } = {},
+): Promise<string[]> {
   const migrations = readMigrations(options.migrationsFolder);
-  const exists = await database.query<{ t: string | null }>(`SELECT to_regclass('drizzle.__drizzle_migrations')::text AS t`);
+  const exists = await database.query<{ t: string | null }>(
+    `SELECT to_regclass('drizzle.__drizzle_migrations')::text AS t`,
+  );
   if (exists[0]?.t == null) return migrations.map((m) => m.tag);
   const last = await lastApplied(database);
   return migrations.filter((m) => last === null || m.when > last).map((m) => m.tag);

@@ -12,7 +12,9 @@ export interface StorageInfo {
 /** Says which storage mode a (migrated) database runs in; services log it and the console shows it. */
 export async function detectStorage(database: Database): Promise<StorageInfo> {
   if (database.kind === 'pglite') return { mode: 'pglite', edition: null, hypertables: [] };
-  const ext = await database.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'timescaledb'`);
+  const ext = await database.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'timescaledb'`,
+  );
   if ((ext[0]?.n ?? 0) === 0) return { mode: 'postgres', edition: null, hypertables: [] };
   const [license] = await database.query<{ license: string | null }>(
     `SELECT current_setting('timescaledb.license', true) AS license`,

@@ -46,7 +46,8 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
   }
   try {
     await createWithRetry(admin, name);
-    if (options.timescale === false) await admin.query(`ALTER DATABASE ${name} SET iotlog.timescaledb = 'off'`);
+    if (options.timescale === false)
+      await admin.query(`ALTER DATABASE ${name} SET iotlog.timescaledb = 'off'`);
   } finally {
     await admin.end();
   }

@@ -1,1 +1,9 @@
-export { copyLogs, generateLogRows, insertLogsUnnest, logRowsToCopyText, LOG_COPY_COLUMNS, type GenerateOptions, type LogRow } from './log-rows.js';
+export {
+  copyLogs,
+  generateLogRows,
+  insertLogsUnnest,
+  logRowsToCopyText,
+  LOG_COPY_COLUMNS,
+  type GenerateOptions,
+  type LogRow,
+} from './log-rows.js';

@@ -17,7 +17,18 @@ export interface LogRow {
   attrs: Record<string, unknown> | null;
 }
 
-const WORDS = ['sensor', 'pump', 'valve', 'temperature', 'pressure', 'timeout', 'reconnect', 'battery', 'firmware', 'overflow'];
+const WORDS = [
+  'sensor',
+  'pump',
+  'valve',
+  'temperature',
+  'pressure',
+  'timeout',
+  'reconnect',
+  'battery',
+  'firmware',
+  'overflow',
+];
 
 export interface GenerateOptions {
   /** Device ids to spread rows over (default: `devices` random ids). */
@@ -54,7 +65,10 @@ export function generateLogRows(count: number, options: GenerateOptions = {}): L
       deviceId: devices[i % devices.length] ?? tenantId,
       seq: Math.floor(i / devices.length),
       severity: i % 997 === 0 ? 3 : 6,
-      message: i % 997 === 0 ? `error: ${w1} ${w2} failed code=${i % 113}` : `${w1} ${w2} reading=${(i * 31) % 1000} n=${i}`,
+      message:
+        i % 997 === 0
+          ? `error: ${w1} ${w2} failed code=${i % 113}`
+          : `${w1} ${w2} reading=${(i * 31) % 1000} n=${i}`,
       attrs: i % 5 === 0 ? { fw: '1.2.3', slot: i % 16 } : null,
     };
   }
@@ -86,7 +100,8 @@ export async function insertLogsUnnest(q: Queryable, rows: readonly LogRow[]): P
 
 /** The same rows as COPY text format (tab separated, \N for null), for `COPY logs (...) FROM STDIN`. */
 export function logRowsToCopyText(rows: readonly LogRow[]): string {
-  const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+  const esc = (s: string) =>
+    s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
   let out = '';
   for (const r of rows) {
     out += `${r.time.toISOString()}\t${r.receivedAt.toISOString()}\t${r.tenantId}\t${r.deviceId}\t${r.seq}\t${r.severity}\t${esc(r.message)}\t${r.attrs === null ? '\\N' : esc(JSON.stringify(r.attrs))}\n`;

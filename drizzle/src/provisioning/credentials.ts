@@ -34,7 +34,10 @@ export async function rotateToken(
 ): Promise<RotatedToken> {
   const grace = options.graceSeconds;
   if (grace !== undefined && !(Number.isInteger(grace) && grace >= 0)) {
-    throw new ProvisioningError('provisioning.invalid_input', `grace period "${grace}" is invalid: give whole seconds >= 0`);
+    throw new ProvisioningError(
+      'provisioning.invalid_input',
+      `grace period "${grace}" is invalid: give whole seconds >= 0`,
+    );
   }
   const token = generateDeviceToken();
   return db.transaction(async (tx) => {
@@ -48,13 +51,21 @@ export async function rotateToken(
             eq(deviceCredentials.deviceId, device.id),
             eq(deviceCredentials.kind, 'token'),
             usable,
-            or(isNull(deviceCredentials.expiresAt), gt(deviceCredentials.expiresAt, sql`now() + make_interval(secs => ${grace})`)),
+            or(
+              isNull(deviceCredentials.expiresAt),
+              gt(deviceCredentials.expiresAt, sql`now() + make_interval(secs => ${grace})`),
+            ),
           ),
         );
     }
     const [cred] = await tx
       .insert(deviceCredentials)
-      .values({ deviceId: device.id, kind: 'token', secretHash: hashSecret(token), label: options.label ?? 'rotated' })
+      .values({
+        deviceId: device.id,
+        kind: 'token',
+        secretHash: hashSecret(token),
+        label: options.label ?? 'rotated',
+      })
       .returning({ id: deviceCredentials.id });
     if (!cred) throw new Error('insert into device_credentials returned no row');
     await writeAudit(tx, {
@@ -66,7 +77,12 @@ export async function rotateToken(
       targetId: device.id,
       details: { credentialId: cred.id, graceSeconds: grace ?? null },
     });
-    return { device, token, credentialId: cred.id, events: [{ type: 'credential.rotated', deviceId: device.id, credentialId: cred.id }] };
+    return {
+      device,
+      token,
+      credentialId: cred.id,
+      events: [{ type: 'credential.rotated', deviceId: device.id, credentialId: cred.id }],
+    };
   });
 }
 
@@ -80,16 +96,34 @@ export interface RevokedCredentials {
  * Revokes one credential by id (with `device`, only if it belongs to that device id or name). Revoking an
  * already revoked one changes nothing and returns no event.
  */
-export async function revokeCredential(db: Db, credentialId: string, options: { device?: string } & Actor = {}): Promise<RevokedCredentials> {
+export async function revokeCredential(
+  db: Db,
+  credentialId: string,
+  options: { device?: string } & Actor = {},
+): Promise<RevokedCredentials> {
   if (!isUuid(credentialId)) {
-    throw new ProvisioningError('provisioning.invalid_input', `credential "${credentialId}" is not a credential id (a UUID)`);
+    throw new ProvisioningError(
+      'provisioning.invalid_input',
+      `credential "${credentialId}" is not a credential id (a UUID)`,
+    );
   }
   return db.transaction(async (tx) => {
-    const [cred] = await tx.select().from(deviceCredentials).where(eq(deviceCredentials.id, credentialId)).limit(1);
-    if (!cred) throw new ProvisioningError('provisioning.not_found', `credential "${credentialId}" not found: check the id`);
+    const [cred] = await tx
+      .select()
+      .from(deviceCredentials)
+      .where(eq(deviceCredentials.id, credentialId))
+      .limit(1);
+    if (!cred)
+      throw new ProvisioningError(
+        'provisioning.not_found',
+        `credential "${credentialId}" not found: check the id`,
+      );
     const device = await findDevice(tx, cred.deviceId);
     if (options.device !== undefined && options.device !== device.id && options.device !== device.name) {
-      throw new ProvisioningError('provisioning.not_found', `credential "${credentialId}" does not belong to device "${options.device}": check both ids`);
+      throw new ProvisioningError(
+        'provisioning.not_found',
+        `credential "${credentialId}" does not belong to device "${options.device}": check both ids`,
+      );
     }
     const revoked = await tx
       .update(deviceCredentials)
@@ -144,7 +178,11 @@ async function finishRevoke(
   return {
     device,
     credentialIds,
-    events: credentialIds.map((credentialId) => ({ type: 'credential.revoked', deviceId: device.id, credentialId })),
+    events: credentialIds.map((credentialId) => ({
+      type: 'credential.revoked',
+      deviceId: device.id,
+      credentialId,
+    })),
   };
 }
 
@@ -161,15 +199,30 @@ export async function addX509Fingerprint(
     const [existing] = await tx
       .select({ id: deviceCredentials.id })
       .from(deviceCredentials)
-      .where(and(eq(deviceCredentials.kind, 'x509'), eq(deviceCredentials.secretHash, hex), isNull(deviceCredentials.revokedAt)))
+      .where(
+        and(
+          eq(deviceCredentials.kind, 'x509'),
+          eq(deviceCredentials.secretHash, hex),
+          isNull(deviceCredentials.revokedAt),
+        ),
+      )
       .limit(1);
     if (existing) {
-      throw new ProvisioningError('provisioning.duplicate', `certificate ${hex} is already bound to a device: revoke it there first`);
+      throw new ProvisioningError(
+        'provisioning.duplicate',
+        `certificate ${hex} is already bound to a device: revoke it there first`,
+      );
     }
     try {
       const [cred] = await tx
         .insert(deviceCredentials)
-        .values({ deviceId: device.id, kind: 'x509', secretHash: hex, label: options.label ?? null, expiresAt: options.expiresAt ?? null })
+        .values({
+          deviceId: device.id,
+          kind: 'x509',
+          secretHash: hex,
+          label: options.label ?? null,
+          expiresAt: options.expiresAt ?? null,
+        })
         .returning({ id: deviceCredentials.id });
       if (!cred) throw new Error('insert into device_credentials returned no row');
       await writeAudit(tx, {
@@ -183,7 +236,10 @@ export async function addX509Fingerprint(
       });
       return { device, credentialId: cred.id };
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ProvisioningError('provisioning.duplicate', `certificate ${hex} is already bound`, { cause: err });
+      if (isUniqueViolation(err))
+        throw new ProvisioningError('provisioning.duplicate', `certificate ${hex} is already bound`, {
+          cause: err,
+        });
       throw err;
     }
   });
@@ -200,11 +256,20 @@ export interface AuthLookup {
  * or the certificate fingerprint), revoked/expired ones included so the caller can say why it refuses.
  * Returns null when the device id is malformed or nothing matches. Prefers a usable credential.
  */
-export async function findCredentialForAuth(db: Db, deviceId: string, secretHash: string): Promise<AuthLookup | null> {
+export async function findCredentialForAuth(
+  db: Db,
+  deviceId: string,
+  secretHash: string,
+): Promise<AuthLookup | null> {
   if (!isUuid(deviceId)) return null;
   const rows = await db
     .select({
-      device: { id: devices.id, tenantId: devices.tenantId, name: devices.name, disabledAt: devices.disabledAt },
+      device: {
+        id: devices.id,
+        tenantId: devices.tenantId,
+        name: devices.name,
+        disabledAt: devices.disabledAt,
+      },
       tenant: { id: tenants.id, organizationId: tenants.organizationId },
       credential: {
         id: deviceCredentials.id,

@@ -51,9 +51,13 @@ export async function createDevice(
     });
   } catch (err) {
     if (isUniqueViolation(err)) {
-      throw new ProvisioningError('provisioning.duplicate', `device "${name}" already exists in tenant "${tenant.slug}": choose another name`, {
-        cause: err,
-      });
+      throw new ProvisioningError(
+        'provisioning.duplicate',
+        `device "${name}" already exists in tenant "${tenant.slug}": choose another name`,
+        {
+          cause: err,
+        },
+      );
     }
     throw err;
   }
@@ -62,7 +66,11 @@ export async function createDevice(
 export type DeviceListItem = Device & { activeCredentials: number };
 
 /** Devices of a tenant (id or slug), by name, with their number of usable credentials. */
-export async function listDevices(db: Db, tenantRef: string, options: { limit?: number; offset?: number } = {}): Promise<DeviceListItem[]> {
+export async function listDevices(
+  db: Db,
+  tenantRef: string,
+  options: { limit?: number; offset?: number } = {},
+): Promise<DeviceListItem[]> {
   const tenant = await findTenant(db, tenantRef);
   const active = sql<number>`(SELECT count(*)::int FROM device_credentials c WHERE c.device_id = "devices"."id"
     AND c.revoked_at IS NULL AND (c.expires_at IS NULL OR c.expires_at > now()))`;
@@ -77,7 +85,11 @@ export async function listDevices(db: Db, tenantRef: string, options: { limit?: 
 }
 
 /** A device by id, or by name within `tenant` (id, slug or ORG/TENANT). */
-export async function findDevice(db: Db | Tx, ref: string, options: { tenant?: string } = {}): Promise<DeviceWithOrg> {
+export async function findDevice(
+  db: Db | Tx,
+  ref: string,
+  options: { tenant?: string } = {},
+): Promise<DeviceWithOrg> {
   let where;
   if (isUuid(ref)) {
     where = eq(devices.id, ref);
@@ -85,7 +97,10 @@ export async function findDevice(db: Db | Tx, ref: string, options: { tenant?: s
     const tenant = await findTenant(db, options.tenant);
     where = and(eq(devices.tenantId, tenant.id), eq(devices.name, ref));
   } else {
-    throw new ProvisioningError('provisioning.invalid_input', `device "${ref}" is not a device id: give the device id, or its name with --tenant TENANT`);
+    throw new ProvisioningError(
+      'provisioning.invalid_input',
+      `device "${ref}" is not a device id: give the device id, or its name with --tenant TENANT`,
+    );
   }
   const [row] = await db
     .select({ device: devices, organizationId: tenants.organizationId })
@@ -93,7 +108,11 @@ export async function findDevice(db: Db | Tx, ref: string, options: { tenant?: s
     .innerJoin(tenants, eq(tenants.id, devices.tenantId))
     .where(where)
     .limit(1);
-  if (!row) throw new ProvisioningError('provisioning.not_found', `device "${ref}" not found: check the id (iotlog device list --tenant TENANT)`);
+  if (!row)
+    throw new ProvisioningError(
+      'provisioning.not_found',
+      `device "${ref}" not found: check the id (iotlog device list --tenant TENANT)`,
+    );
   return { ...row.device, organizationId: row.organizationId };
 }
 
@@ -104,7 +123,11 @@ export interface DeviceChange {
 }
 
 /** Disables a device: the broker refuses its connections and closes its live session. Idempotent. */
-export async function disableDevice(db: Db, ref: string, options: { tenant?: string } & Actor = {}): Promise<DeviceChange> {
+export async function disableDevice(
+  db: Db,
+  ref: string,
+  options: { tenant?: string } & Actor = {},
+): Promise<DeviceChange> {
   return db.transaction(async (tx) => {
     const device = await findDevice(tx, ref, options);
     const [updated] = await tx
@@ -124,10 +147,18 @@ export async function disableDevice(db: Db, ref: string, options: { tenant?: str
   });
 }
 
-export async function enableDevice(db: Db, ref: string, options: { tenant?: string } & Actor = {}): Promise<DeviceChange> {
+export async function enableDevice(
+  db: Db,
+  ref: string,
+  options: { tenant?: string } & Actor = {},
+): Promise<DeviceChange> {
   return db.transaction(async (tx) => {
     const device = await findDevice(tx, ref, options);
-    const [updated] = await tx.update(devices).set({ disabledAt: null }).where(eq(devices.id, device.id)).returning();
+    const [updated] = await tx
+      .update(devices)
+      .set({ disabledAt: null })
+      .where(eq(devices.id, device.id))
+      .returning();
     await writeAudit(tx, {
       organizationId: device.organizationId,
       tenantId: device.tenantId,
@@ -141,7 +172,11 @@ export async function enableDevice(db: Db, ref: string, options: { tenant?: stri
 }
 
 /** Deletes a device and its credentials (its logs and telemetry stay until retention drops them). */
-export async function deleteDevice(db: Db, ref: string, options: { tenant?: string } & Actor = {}): Promise<DeviceChange> {
+export async function deleteDevice(
+  db: Db,
+  ref: string,
+  options: { tenant?: string } & Actor = {},
+): Promise<DeviceChange> {
   return db.transaction(async (tx) => {
     const device = await findDevice(tx, ref, options);
     await tx.delete(devices).where(eq(devices.id, device.id));

@@ -18,7 +18,11 @@ export class ProvisioningError extends Error {
 
 /** True for a unique violation (SQLSTATE 23505) from pg or PGlite, also when drizzle wrapped it. */
 export function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err, i = 0; e !== null && typeof e === 'object' && i < 5; e = (e as { cause?: unknown }).cause, i++) {
+  for (
+    let e: unknown = err, i = 0;
+    e !== null && typeof e === 'object' && i < 5;
+    e = (e as { cause?: unknown }).cause, i++
+  ) {
     if ((e as { code?: unknown }).code === '23505') return true;
   }
   return false;

@@ -26,6 +26,13 @@ export {
 export { isUniqueViolation, ProvisioningError, type ProvisioningErrorCode } from './errors.js';
 export type { DeviceControlEvent } from './events.js';
 export { checkDeviceName, checkSlug, isUuid, slugify } from './names.js';
-export { createOrganization, createTenant, findOrganization, findTenant, type Organization, type Tenant } from './organizations.js';
+export {
+  createOrganization,
+  createTenant,
+  findOrganization,
+  findTenant,
+  type Organization,
+  type Tenant,
+} from './organizations.js';
 export { generateDeviceToken, hashSecret, normalizeFingerprint } from './secrets.js';
 export type { Actor, Tx } from './tx.js';

@@ -22,7 +22,10 @@ export function slugify(name: string): string {
 export function checkDisplayName(kind: string, name: string): string {
   const trimmed = name.trim();
   if (trimmed.length === 0 || trimmed.length > 100 || /\p{Cc}/u.test(trimmed)) {
-    throw new ProvisioningError('provisioning.invalid_name', `${kind} name "${name}" is invalid: use 1-100 printable characters`);
+    throw new ProvisioningError(
+      'provisioning.invalid_name',
+      `${kind} name "${name}" is invalid: use 1-100 printable characters`,
+    );
   }
   return trimmed;
 }

@@ -9,7 +9,10 @@ import { actorOf, type Actor, type Tx } from './tx.js';
 export type Organization = typeof organizations.$inferSelect;
 export type Tenant = typeof tenants.$inferSelect;
 
-export async function createOrganization(db: Db, input: { name: string; slug?: string } & Actor): Promise<Organization> {
+export async function createOrganization(
+  db: Db,
+  input: { name: string; slug?: string } & Actor,
+): Promise<Organization> {
   const name = checkDisplayName('organization', input.name);
   const slug = checkSlug('organization', input.slug ?? slugify(name));
   try {
@@ -28,9 +31,13 @@ export async function createOrganization(db: Db, input: { name: string; slug?: s
     });
   } catch (err) {
     if (isUniqueViolation(err)) {
-      throw new ProvisioningError('provisioning.duplicate', `organization "${slug}" already exists: choose another name or --slug`, {
-        cause: err,
-      });
+      throw new ProvisioningError(
+        'provisioning.duplicate',
+        `organization "${slug}" already exists: choose another name or --slug`,
+        {
+          cause: err,
+        },
+      );
     }
     throw err;
   }
@@ -44,12 +51,18 @@ export async function findOrganization(db: Db | Tx, ref: string): Promise<Organi
     .where(isUuid(ref) ? eq(organizations.id, ref) : eq(organizations.slug, ref))
     .limit(1);
   if (!org) {
-    throw new ProvisioningError('provisioning.not_found', `organization "${ref}" not found: give an existing organization id or slug (iotlog org create NAME)`);
+    throw new ProvisioningError(
+      'provisioning.not_found',
+      `organization "${ref}" not found: give an existing organization id or slug (iotlog org create NAME)`,
+    );
   }
   return org;
 }
 
-export async function createTenant(db: Db, input: { organization: string; name: string; slug?: string } & Actor): Promise<Tenant> {
+export async function createTenant(
+  db: Db,
+  input: { organization: string; name: string; slug?: string } & Actor,
+): Promise<Tenant> {
   const name = checkDisplayName('tenant', input.name);
   const slug = checkSlug('tenant', input.slug ?? slugify(name));
   const org = await findOrganization(db, input.organization);
@@ -84,7 +97,11 @@ export async function createTenant(db: Db, input: { organization: string; name: 
  * A tenant by id, by `orgSlug/tenantSlug`, or by slug (with `organization` to disambiguate, or unique across
  * organizations).
  */
-export async function findTenant(db: Db | Tx, ref: string, options: { organization?: string } = {}): Promise<Tenant> {
+export async function findTenant(
+  db: Db | Tx,
+  ref: string,
+  options: { organization?: string } = {},
+): Promise<Tenant> {
   let orgRef = options.organization;
   let tenantRef = ref;
   const slash = ref.indexOf('/');
@@ -110,5 +127,8 @@ export async function findTenant(db: Db | Tx, ref: string, options: { organizati
     }
     if (rows[0]) return rows[0];
   }
-  throw new ProvisioningError('provisioning.not_found', `tenant "${ref}" not found: give an existing tenant id, slug or ORG/TENANT (iotlog tenant create --org ORG NAME)`);
+  throw new ProvisioningError(
+    'provisioning.not_found',
+    `tenant "${ref}" not found: give an existing tenant id, slug or ORG/TENANT (iotlog tenant create --org ORG NAME)`,
+  );
 }

@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { tstz } from './columns.js';
 import { devices } from './devices.js';
 import { alertRuleKind, alertState } from './enums.js';
@@ -15,10 +26,16 @@ export const alertRules = pgTable(
     name: text('name').notNull(),
     kind: alertRuleKind('kind').notNull(),
     spec: jsonb('spec').$type<Record<string, unknown>>().notNull(),
-    labelSelector: jsonb('label_selector').$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
+    labelSelector: jsonb('label_selector')
+      .$type<Record<string, string>>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     webhookUrl: text('webhook_url'),
     webhookSecret: text('webhook_secret'),
-    actions: jsonb('actions').$type<unknown[]>().notNull().default(sql`'[]'::jsonb`),
+    actions: jsonb('actions')
+      .$type<unknown[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     enabled: boolean('enabled').notNull().default(true),
     createdAt: tstz('created_at').notNull().defaultNow(),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
@@ -51,7 +68,9 @@ export const alerts = pgTable(
     silencedUntil: tstz('silenced_until'),
   },
   (t) => [
-    uniqueIndex('alerts_open_rule_device_key').on(t.ruleId, t.deviceId).where(sql`state <> 'resolved'`),
+    uniqueIndex('alerts_open_rule_device_key')
+      .on(t.ruleId, t.deviceId)
+      .where(sql`state <> 'resolved'`),
     index('alerts_tenant_started_idx').on(t.tenantId, t.startedAt.desc().nullsFirst()),
   ],
 );

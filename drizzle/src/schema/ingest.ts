@@ -1,4 +1,15 @@
-import { bigint, bigserial, doublePrecision, index, jsonb, pgTable, smallint, text, unique, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  doublePrecision,
+  index,
+  jsonb,
+  pgTable,
+  smallint,
+  text,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { bytea, tstz } from './columns.js';
 
 // logs / telemetry / events become TimescaleDB hypertables (migration 0002) when the extension is there.

@@ -31,7 +31,10 @@ export const memberships = pgTable(
     tenantIds: uuid('tenant_ids').array(),
     createdAt: tstz('created_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.organizationId] }), index('memberships_organization_idx').on(t.organizationId)],
+  (t) => [
+    primaryKey({ columns: [t.userId, t.organizationId] }),
+    index('memberships_organization_idx').on(t.organizationId),
+  ],
 );
 
 /** Console sessions; `id` is the sha256 hex of the cookie value (the cookie itself is never stored). */
