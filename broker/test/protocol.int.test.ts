@@ -1,0 +1,69 @@
+// MQTT protocol details through the bridge (QoS 2, wills) and the lab mode AUTH_MODE=open.
+import { jetstreamManager } from '@nats-io/jetstream';
+import { decodeEnvelope } from '@iotlog/edge-sdk/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningBroker } from '../src/broker.js';
+import { connectClient, setupEnv, waitFor, type Env, type SeededDevice } from './helpers.js';
+
+let env: Env;
+let broker: RunningBroker;
+
+beforeAll(async () => {
+  env = await setupEnv();
+  broker = await env.startBroker();
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+async function payloads(d: SeededDevice, channel: string): Promise<string[]> {
+  const jsm = await jetstreamManager(env.nc);
+  const info = await jsm.streams.info(env.stream);
+  const out: string[] = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+    const m = await jsm.streams.getMessage(env.stream, { seq }).catch(() => null);
+    if (m?.subject === `${env.prefix}.ingest.${d.tenantId}.${d.deviceId}.${channel}`) {
+      out.push(...decodeEnvelope(m.data).messages.map((x) => Buffer.from(x.payload).toString()));
+    }
+  }
+  return out;
+}
+
+describe('MQTT protocol through the bridge', () => {
+  it('completes a QoS 2 publish after JetStream stored it', async () => {
+    const d = await env.createDevice();
+    const c = await connectClient(`mqtt://127.0.0.1:${broker.ports.mqtt}`, { username: d.deviceId, password: d.token, clientId: d.deviceId });
+    await c.publishAsync(`d/${d.deviceId}/events`, '{"name":"qos2"}', { qos: 2 });
+    expect(await payloads(d, 'events')).toEqual(['{"name":"qos2"}']);
+    await c.endAsync();
+  });
+
+  it('bridges the will of a device whose connection drops', async () => {
+    const d = await env.createDevice();
+    const c = await connectClient(`mqtt://127.0.0.1:${broker.ports.mqtt}`, {
+      username: d.deviceId,
+      password: d.token,
+      clientId: d.deviceId,
+      will: { topic: `d/${d.deviceId}/events`, payload: Buffer.from('{"name":"gone"}'), qos: 1, retain: false },
+    });
+    c.stream.destroy(); // no DISCONNECT: the broker publishes the will
+    await waitFor(async () => (await payloads(d, 'events')).includes('{"name":"gone"}'), 20_000, 'will in the stream');
+    c.end(true);
+  });
+});
+
+describe('AUTH_MODE=open (lab)', () => {
+  it('accepts anyone and is a plain MQTT broker: any topic, retained messages, nothing bridged', async () => {
+    const open = await env.startBroker({ AUTH_MODE: 'open' });
+    const url = `mqtt://127.0.0.1:${open.ports.mqtt}`;
+    const pub = await connectClient(url, { clientId: 'anyone' });
+    await pub.publishAsync('lab/x', 'retained hello', { qos: 1, retain: true });
+    const sub = await connectClient(url, { clientId: 'another' });
+    const got = new Promise<string>((resolve) => sub.on('message', (_t, p) => resolve(p.toString())));
+    await sub.subscribeAsync('lab/#', { qos: 1 });
+    expect(await got).toBe('retained hello');
+    expect((await open.metrics.batches.get()).values[0]?.value ?? 0).toBe(0);
+    await pub.endAsync();
+    await sub.endAsync();
+  });
+});
