@@ -1,5 +1,6 @@
 // createApp(deps): the console's Hono app. Mount a route module with one `.route(...)` line in `api` below.
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { LogFilterQuery } from './routes/logs/logs.query.js';
 import { sql } from 'drizzle-orm';
 import type { AppEnv } from './app-env.js';
 import { authenticate } from './auth/middleware.js';
@@ -69,9 +70,30 @@ export function createApp(deps: ConsoleDeps) {
         'Select the organization with the x-org-id header or ?orgId=. Errors are application/problem+json.',
     },
   });
+  documentStreams(app);
   if (deps.staticDir) app.get('*', serveWebApp(deps.staticDir));
   app.notFound(notFound);
   return routes;
+}
+
+/** The two streaming routes are plain Hono handlers: describe them in the OpenAPI document by hand. */
+function documentStreams(app: OpenAPIHono<AppEnv>) {
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/api/logs/tail',
+    tags: ['logs'],
+    summary: 'Live tail (Server-Sent Events): `ready`, then `log` events (LogLine JSON), `dropped` on overflow',
+    request: { query: LogFilterQuery },
+    responses: { 200: { description: 'text/event-stream' } },
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/api/logs/export',
+    tags: ['logs'],
+    summary: 'Export matching logs, newest first, streamed (format=csv|ndjson, limit default 100000)',
+    request: { query: LogFilterQuery.extend({ format: z.enum(['csv', 'ndjson']).optional(), limit: z.string().optional() }) },
+    responses: { 200: { description: 'text/csv or application/x-ndjson attachment' } },
+  });
 }
 
 /** The typed API for `hc<AppType>` (console/web). */

@@ -32,18 +32,30 @@ const ListQuery = z.object({
 });
 const IdParam = z.object({ id: z.uuid() });
 const SilenceBody = z.union([
-  z.strictObject({ minutes: z.number().int().min(1).max(30 * 24 * 60) }),
+  z.strictObject({
+    minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 24 * 60),
+  }),
   z.strictObject({ untilResolved: z.literal(true) }),
 ]);
 
 function parse<T>(schema: z.ZodType<T>, v: unknown, what: string): T {
   const r = schema.safeParse(v);
-  if (!r.success) throw new ValidationError(`invalid ${what}: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, r.error.issues);
+  if (!r.success)
+    throw new ValidationError(
+      `invalid ${what}: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      r.error.issues,
+    );
   return r.data;
 }
 
 async function alertInScope(db: Sql, scope: Scope, id: string): Promise<Row> {
-  const row = await db.one<Row>(sql`${select} WHERE a.id = ${id}::uuid AND ${scope.tenantPredicate(sql`a.tenant_id`)}`);
+  const row = await db.one<Row>(
+    sql`${select} WHERE a.id = ${id}::uuid AND ${scope.tenantPredicate(sql`a.tenant_id`)}`,
+  );
   if (!row) throw new NotFoundError('alert', id);
   return row;
 }
@@ -51,7 +63,12 @@ async function alertInScope(db: Sql, scope: Scope, id: string): Promise<Row> {
 export function alertsRoutes(s: Services) {
   const subj = subjectsFor(s.deps.config.natsPrefix);
   const publish = (event: string, a: Row) =>
-    s.deps.bus.publish(subj.alert(a.tenantId), new TextEncoder().encode(JSON.stringify({ event, alert: a, rule: { id: a.ruleId, name: a.ruleName, severity: a.severity } })));
+    s.deps.bus.publish(
+      subj.alert(a.tenantId),
+      new TextEncoder().encode(
+        JSON.stringify({ event, alert: a, rule: { id: a.ruleId, name: a.ruleName, severity: a.severity } }),
+      ),
+    );
 
   return router()
     .get('/', async (c) => {
@@ -69,15 +86,25 @@ export function alertsRoutes(s: Services) {
         const [at, id] = decodeCursor(q.cursor, 2);
         where.push(sql`(a.started_at, a.id) < (${at}::timestamptz, ${id}::uuid)`);
       }
-      const rows = await s.sql.rows<Row>(sql`${select} WHERE ${sql.join(where, sql` AND `)} ORDER BY a.started_at DESC, a.id DESC LIMIT ${q.limit + 1}`);
+      const rows = await s.sql.rows<Row>(
+        sql`${select} WHERE ${sql.join(where, sql` AND `)} ORDER BY a.started_at DESC, a.id DESC LIMIT ${q.limit + 1}`,
+      );
       const page = rows.slice(0, q.limit);
       const last = page[page.length - 1];
-      return c.json({ items: page, nextCursor: rows.length > q.limit && last ? encodeCursor([last.startedAt, last.id]) : null }, 200);
+      return c.json(
+        {
+          items: page,
+          nextCursor: rows.length > q.limit && last ? encodeCursor([last.startedAt, last.id]) : null,
+        },
+        200,
+      );
     })
     .get('/stream', async (c) => {
       const scope = scopeOf(c);
       const q = parse(z.object({ tenantId: z.uuid().optional() }), c.req.query(), 'query');
-      const tenants = await s.sql.rows<{ id: string }>(sql`SELECT t.id FROM tenants t WHERE ${scope.tenantPredicate(sql`t.id`)}
+      const tenants = await s.sql.rows<{
+        id: string;
+      }>(sql`SELECT t.id FROM tenants t WHERE ${scope.tenantPredicate(sql`t.id`)}
         ${q.tenantId ? sql`AND t.id = ${q.tenantId}::uuid` : sql``} ORDER BY t.id LIMIT 200`);
       return streamSSE(c, async (stream) => {
         const queue: AlertNotification[] = [];
@@ -85,7 +112,8 @@ export function alertsRoutes(s: Services) {
         let closed = false;
         const subs = tenants.map((t) =>
           s.deps.bus.subscribe(subj.alert(t.id), (_subject, data) => {
-            if (queue.length < 1000) queue.push(JSON.parse(new TextDecoder().decode(data)) as AlertNotification);
+            if (queue.length < 1000)
+              queue.push(JSON.parse(new TextDecoder().decode(data)) as AlertNotification);
             wake?.();
           }),
         );
@@ -108,7 +136,8 @@ export function alertsRoutes(s: Services) {
               if (timedOut && !closed) await stream.write(': heartbeat\n\n');
               continue;
             }
-            for (const n of queue.splice(0, queue.length)) await stream.writeSSE({ event: 'alert', data: JSON.stringify(n) });
+            for (const n of queue.splice(0, queue.length))
+              await stream.writeSSE({ event: 'alert', data: JSON.stringify(n) });
           }
         } finally {
           for (const sub of subs) sub.unsubscribe();
@@ -119,7 +148,8 @@ export function alertsRoutes(s: Services) {
       const scope = scopeOf(c);
       const { id } = parse(IdParam, c.req.param(), 'path');
       const alert = await alertInScope(s.sql, scope, id);
-      const deliveries = await s.sql.rows(sql`SELECT attempt, url, status_code AS "statusCode", error, duration_ms AS "durationMs",
+      const deliveries = await s.sql
+        .rows(sql`SELECT attempt, url, status_code AS "statusCode", error, duration_ms AS "durationMs",
         to_json(at) #>> '{}' AS at FROM notification_deliveries WHERE alert_id = ${id}::uuid ORDER BY id`);
       return c.json({ ...alert, deliveries }, 200);
     })
@@ -131,7 +161,12 @@ export function alertsRoutes(s: Services) {
         const a = await alertInScope(tx, scope, id);
         await tx.rows(sql`UPDATE alerts SET acknowledged_at = coalesce(acknowledged_at, now()), acknowledged_by = coalesce(acknowledged_by, ${scope.actor})
           WHERE id = ${id}::uuid`);
-        await writeAudit(tx, scope, { action: 'alert.acknowledge', targetType: 'alert', targetId: id, tenantId: a.tenantId });
+        await writeAudit(tx, scope, {
+          action: 'alert.acknowledge',
+          targetType: 'alert',
+          targetId: id,
+          tenantId: a.tenantId,
+        });
         return alertInScope(tx, scope, id);
       });
       await publish('acknowledged', row);
@@ -141,12 +176,25 @@ export function alertsRoutes(s: Services) {
       const scope = scopeOf(c);
       scope.require('devices.write');
       const { id } = parse(IdParam, c.req.param(), 'path');
-      const body = parse(SilenceBody, await c.req.json().catch(() => undefined), 'body (give {"minutes": n} or {"untilResolved": true})');
-      const until = 'minutes' in body ? sql`now() + make_interval(mins => ${body.minutes}::int)` : sql`'infinity'::timestamptz`;
+      const body = parse(
+        SilenceBody,
+        await c.req.json().catch(() => undefined),
+        'body (give {"minutes": n} or {"untilResolved": true})',
+      );
+      const until =
+        'minutes' in body
+          ? sql`now() + make_interval(mins => ${body.minutes}::int)`
+          : sql`'infinity'::timestamptz`;
       const row = await s.sql.tx(async (tx) => {
         const a = await alertInScope(tx, scope, id);
         await tx.rows(sql`UPDATE alerts SET silenced_until = ${until} WHERE id = ${id}::uuid`);
-        await writeAudit(tx, scope, { action: 'alert.silence', targetType: 'alert', targetId: id, tenantId: a.tenantId, details: body });
+        await writeAudit(tx, scope, {
+          action: 'alert.silence',
+          targetType: 'alert',
+          targetId: id,
+          tenantId: a.tenantId,
+          details: body,
+        });
         return alertInScope(tx, scope, id);
       });
       await publish('silenced', row);
@@ -159,7 +207,12 @@ export function alertsRoutes(s: Services) {
       const row = await s.sql.tx(async (tx) => {
         const a = await alertInScope(tx, scope, id);
         await tx.rows(sql`UPDATE alerts SET silenced_until = NULL WHERE id = ${id}::uuid`);
-        await writeAudit(tx, scope, { action: 'alert.unsilence', targetType: 'alert', targetId: id, tenantId: a.tenantId });
+        await writeAudit(tx, scope, {
+          action: 'alert.unsilence',
+          targetType: 'alert',
+          targetId: id,
+          tenantId: a.tenantId,
+        });
         return alertInScope(tx, scope, id);
       });
       return c.json(row, 200);

@@ -107,7 +107,7 @@ describe('setup, login, sessions, CSRF', () => {
     expect((await h.app.request('/healthz')).status).toBe(200);
     const doc = await bodyOf(await h.app.request('/api/openapi.json'));
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/devices', '/api/logs/search', '/api/tenants/{id}']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/devices', '/api/logs/search', '/api/tenants/{id}', '/api/logs/tail', '/api/logs/export']));
   });
 
   it('an unknown /api route is a 404 problem', async () => {

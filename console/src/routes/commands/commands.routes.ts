@@ -24,12 +24,18 @@ const ConfigBody = z.strictObject({ config: z.record(z.string(), z.unknown()) })
 
 function parse<T>(schema: z.ZodType<T>, v: unknown, what: string): T {
   const r = schema.safeParse(v);
-  if (!r.success) throw new ValidationError(`invalid ${what}: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, r.error.issues);
+  if (!r.success)
+    throw new ValidationError(
+      `invalid ${what}: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      r.error.issues,
+    );
   return r.data;
 }
 
 type ConfigRow = Parameters<typeof toDeviceConfig>[0];
-const configColumns = sql.raw(`id, desired_config AS dc, desired_config_version AS dv, reported_config AS rc, to_json(reported_config_at) #>> '{}' AS ra`);
+const configColumns = sql.raw(
+  `id, desired_config AS dc, desired_config_version AS dv, reported_config AS rc, to_json(reported_config_at) #>> '{}' AS ra`,
+);
 
 export function commandsRoutes(s: Services) {
   const subjects = makeSubjects(s.deps.config.natsPrefix);
@@ -38,11 +44,27 @@ export function commandsRoutes(s: Services) {
       const scope = scopeOf(c);
       scope.require('devices.write');
       const { id } = parse(IdParam, c.req.param(), 'path');
-      const body = parse(CommandBody, await c.req.json().catch(() => undefined), 'body ({"name", "data"?, "timeoutMs"?})');
+      const body = parse(
+        CommandBody,
+        await c.req.json().catch(() => undefined),
+        'body ({"name", "data"?, "timeoutMs"?})',
+      );
       const device = await deviceInScope(s.sql, scope, id);
-      await writeAudit(s.sql, scope, { action: 'device.command', targetType: 'device', targetId: id, tenantId: device.tenant_id, details: { name: body.name } });
+      await writeAudit(s.sql, scope, {
+        action: 'device.command',
+        targetType: 'device',
+        targetId: id,
+        tenantId: device.tenant_id,
+        details: { name: body.name },
+      });
       const reply = await translating(() =>
-        sendCommand(s.deps.bus, subjects, { tenantId: device.tenant_id, deviceId: id, name: body.name, data: body.data, timeoutMs: body.timeoutMs }),
+        sendCommand(s.deps.bus, subjects, {
+          tenantId: device.tenant_id,
+          deviceId: id,
+          name: body.name,
+          data: body.data,
+          timeoutMs: body.timeoutMs,
+        }),
       );
       return c.json(reply, 200);
     })
@@ -50,7 +72,9 @@ export function commandsRoutes(s: Services) {
       const scope = scopeOf(c);
       const { id } = parse(IdParam, c.req.param(), 'path');
       await deviceInScope(s.sql, scope, id);
-      const row = await s.sql.one<ConfigRow>(sql`SELECT ${configColumns} FROM devices WHERE id = ${id}::uuid`);
+      const row = await s.sql.one<ConfigRow>(
+        sql`SELECT ${configColumns} FROM devices WHERE id = ${id}::uuid`,
+      );
       if (!row) throw new NotFoundError('device', id);
       return c.json(toDeviceConfig(row), 200);
     })
@@ -62,9 +86,16 @@ export function commandsRoutes(s: Services) {
       const config = await translating(async () => checkConfig(body.config));
       const { row, tenantId } = await s.sql.tx(async (tx) => {
         const d = await deviceInScope(tx, scope, id);
-        const updated = await tx.one<ConfigRow>(sql`UPDATE devices SET desired_config = ${JSON.stringify(config)}::jsonb,
+        const updated =
+          await tx.one<ConfigRow>(sql`UPDATE devices SET desired_config = ${JSON.stringify(config)}::jsonb,
           desired_config_version = desired_config_version + 1 WHERE id = ${id}::uuid RETURNING ${configColumns}`);
-        await writeAudit(tx, scope, { action: 'device.config', targetType: 'device', targetId: id, tenantId: d.tenant_id, details: { version: updated!.dv } });
+        await writeAudit(tx, scope, {
+          action: 'device.config',
+          targetType: 'device',
+          targetId: id,
+          tenantId: d.tenant_id,
+          details: { version: updated!.dv },
+        });
         return { row: updated!, tenantId: d.tenant_id };
       });
       // after the commit: the broker keeps it retained, so a device offline now receives it when it connects

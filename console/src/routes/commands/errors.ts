@@ -14,7 +14,10 @@ export function toApiError(err: unknown): unknown {
   if (err instanceof RuleValidationError) return new ValidationError(err.message, err.issues, err);
   if (err instanceof AlertingError) {
     if (err.code === 'device.not_found') return new NotFoundError('device');
-    return new ApiError(err.code, statusOf[err.code] ?? 500, err.message, { cause: err, details: err.details });
+    return new ApiError(err.code, statusOf[err.code] ?? 500, err.message, {
+      cause: err,
+      details: err.details,
+    });
   }
   return err;
 }

@@ -19,7 +19,7 @@ async function insertLog(tenant: string, device: string, seq: number, agoMs: num
 }
 
 beforeAll(async () => {
-  h = await createHarness();
+  h = await createHarness({ tailQueueMax: 20 });
   A = await seedOrg(h, 'Alpha');
   B = await seedOrg(h, 'Beta');
   dev1 = (await A.client.json('POST', '/api/devices', { tenantId: A.tenantId, name: 'dev-1', labels: { site: 'berlin' } }, 201)).device.id;
@@ -194,6 +194,15 @@ describe('live tail', () => {
     await waitFor(() => t.logs().length >= 2, 'two tail lines');
     expect(t.logs().map((l) => l.message)).toEqual(['alarm: pressure high', 'alarm again']);
     expect(t.logs()[0]).toMatchObject({ deviceId: dev1, deviceName: 'dev-1', tenantId: A.tenantId, severity: 3, seq: 1 });
+    await t.close();
+  });
+
+  it('bounds the queue: an overflow is reported as dropped lines', async () => {
+    const t = await tail(A.client, `q=flood&deviceIds=${dev2}`);
+    publishLogs(A.tenantId, dev2, Array.from({ length: 50 }, (_, i) => ({ seq: 100 + i, message: `flood ${i}` })));
+    await waitFor(() => t.events.find((e) => e.event === 'dropped'), 'dropped event');
+    expect(t.logs()).toHaveLength(20);
+    expect(t.events.find((e) => e.event === 'dropped')?.data).toEqual({ count: 30 });
     await t.close();
   });
 

@@ -41,18 +41,25 @@ async function jsonBody(req: { json(): Promise<unknown> }): Promise<Record<strin
   } catch (cause) {
     throw new ValidationError('request body must be JSON', undefined, cause);
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ValidationError('request body must be a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ValidationError('request body must be a JSON object');
   return body as Record<string, unknown>;
 }
 
 function parse<T>(schema: z.ZodType<T>, v: unknown, what: string): T {
   const r = schema.safeParse(v);
-  if (!r.success) throw new ValidationError(`invalid ${what}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, r.error.issues);
+  if (!r.success)
+    throw new ValidationError(
+      `invalid ${what}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      r.error.issues,
+    );
   return r.data;
 }
 
 export async function ruleInScope(db: Sql, scopePredicate: SQL, id: string): Promise<RuleRow> {
-  const row = await db.one<RuleRow>(sql`SELECT ${ruleColumns} FROM alert_rules WHERE id = ${id}::uuid AND ${scopePredicate}`);
+  const row = await db.one<RuleRow>(
+    sql`SELECT ${ruleColumns} FROM alert_rules WHERE id = ${id}::uuid AND ${scopePredicate}`,
+  );
   if (!row) throw new NotFoundError('rule', id);
   return row;
 }
@@ -62,7 +69,8 @@ export function rulesRoutes(s: Services) {
     .get('/', async (c) => {
       const scope = scopeOf(c);
       const q = parse(TenantQuery, c.req.query(), 'query');
-      const rows = await s.sql.rows<RuleRow>(sql`SELECT ${ruleColumns} FROM alert_rules WHERE ${scope.tenantPredicate(sql`tenant_id`)}
+      const rows = await s.sql
+        .rows<RuleRow>(sql`SELECT ${ruleColumns} FROM alert_rules WHERE ${scope.tenantPredicate(sql`tenant_id`)}
         ${q.tenantId ? sql`AND tenant_id = ${q.tenantId}::uuid` : sql``} ORDER BY name, id LIMIT 1000`);
       return c.json({ items: rows.map(toRuleDto) }, 200);
     })
@@ -78,7 +86,13 @@ export function rulesRoutes(s: Services) {
           (tenant_id, name, kind, spec, label_selector, webhook_url, webhook_secret, actions, enabled)
           VALUES (${tenant}::uuid, ${r.name}, ${r.kind}::alert_rule_kind, ${JSON.stringify(r.spec)}::jsonb, ${JSON.stringify(r.labelSelector)}::jsonb,
             ${r.webhookUrl}, ${r.webhookSecret}, ${JSON.stringify(r.actions)}::jsonb, ${r.enabled}) RETURNING ${ruleColumns}`);
-        await writeAudit(tx, scope, { action: 'rule.create', targetType: 'alert_rule', targetId: created!.id, tenantId: tenant, details: { name: r.name, kind: r.kind } });
+        await writeAudit(tx, scope, {
+          action: 'rule.create',
+          targetType: 'alert_rule',
+          targetId: created!.id,
+          tenantId: tenant,
+          details: { name: r.name, kind: r.kind },
+        });
         return created!;
       });
       return c.json(toRuleDto(row), 201);
@@ -98,13 +112,21 @@ export function rulesRoutes(s: Services) {
         const old = await ruleInScope(tx, scope.tenantPredicate(sql`tenant_id`), id);
         // a webhook given without a secret keeps the stored secret
         const wh = body.webhook as Record<string, unknown> | undefined;
-        if (wh && typeof wh === 'object' && wh.secret === undefined && old.webhookSecret) body.webhook = { ...wh, secret: old.webhookSecret };
+        if (wh && typeof wh === 'object' && wh.secret === undefined && old.webhookSecret)
+          body.webhook = { ...wh, secret: old.webhookSecret };
         const r = ruleToRow(await translating(async () => parseRule(body)));
-        const updated = await tx.one<RuleRow>(sql`UPDATE alert_rules SET name = ${r.name}, kind = ${r.kind}::alert_rule_kind,
+        const updated =
+          await tx.one<RuleRow>(sql`UPDATE alert_rules SET name = ${r.name}, kind = ${r.kind}::alert_rule_kind,
           spec = ${JSON.stringify(r.spec)}::jsonb, label_selector = ${JSON.stringify(r.labelSelector)}::jsonb, webhook_url = ${r.webhookUrl},
           webhook_secret = ${r.webhookSecret}, actions = ${JSON.stringify(r.actions)}::jsonb, enabled = ${r.enabled}, updated_at = now()
           WHERE id = ${id}::uuid RETURNING ${ruleColumns}`);
-        await writeAudit(tx, scope, { action: 'rule.update', targetType: 'alert_rule', targetId: id, tenantId: old.tenantId, details: { name: r.name } });
+        await writeAudit(tx, scope, {
+          action: 'rule.update',
+          targetType: 'alert_rule',
+          targetId: id,
+          tenantId: old.tenantId,
+          details: { name: r.name },
+        });
         return updated!;
       });
       return c.json(toRuleDto(row), 200);
@@ -116,7 +138,13 @@ export function rulesRoutes(s: Services) {
       await s.sql.tx(async (tx) => {
         const old = await ruleInScope(tx, scope.tenantPredicate(sql`tenant_id`), id);
         await tx.rows(sql`DELETE FROM alert_rules WHERE id = ${id}::uuid`);
-        await writeAudit(tx, scope, { action: 'rule.delete', targetType: 'alert_rule', targetId: id, tenantId: old.tenantId, details: { name: old.name } });
+        await writeAudit(tx, scope, {
+          action: 'rule.delete',
+          targetType: 'alert_rule',
+          targetId: id,
+          tenantId: old.tenantId,
+          details: { name: old.name },
+        });
       });
       return c.body(null, 204);
     });
