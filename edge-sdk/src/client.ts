@@ -1,7 +1,9 @@
 // EdgeClient: buffers every record before sending, batches by time and size, publishes QoS1 and removes
 // records from the buffer only when the broker PUBACKed the batch that carried them. Never logs: it emits
 // events and keeps a status() snapshot.
-import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
+// default import: mqtt's browser ESM build has only a default export (named imports break in browsers)
+import mqtt from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import type { BufferEntry, RecordBuffer } from './buffer/types.js';
 import { CommandRouter, type CommandHandler, type ConfigHandler } from './commands.js';
 import { TypedEmitter } from './emitter.js';
@@ -134,7 +136,7 @@ export class EdgeClient extends TypedEmitter<ClientEvents> {
     if (opts.cert !== undefined) mqttOpts.cert = opts.cert as string;
     if (opts.key !== undefined) mqttOpts.key = opts.key as string;
     if (opts.ca !== undefined) mqttOpts.ca = opts.ca as string;
-    this.#mqtt = mqttConnect(opts.url, mqttOpts);
+    this.#mqtt = mqtt.connect(opts.url, mqttOpts);
     this.#mqtt.on('connect', () => this.#onConnect());
     this.#mqtt.on('close', () => this.#onClose());
     // each reconnect attempt pushes the next delay out (mqtt.js reads reconnectPeriod when it schedules one)

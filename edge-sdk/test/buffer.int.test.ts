@@ -1,5 +1,5 @@
 // The store-and-forward buffers on a real disk: append/ack, crash-reopen, torn writes, bounds and policies.
-import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileBuffer } from '../src/buffer/file.js';
@@ -105,6 +105,24 @@ describe('file buffer durability', () => {
     expect(r.stats()).toMatchObject({ count: 0, nextSeq: 201 });
     expect(readdirSync(d).filter((f) => f.startsWith('seg-'))).toHaveLength(1);
     r.close();
+  });
+
+  it('never reuses a seq, even when meta.json is lost after everything was acknowledged', () => {
+    const d = dir();
+    const b = new FileBuffer({ dir: d, segmentBytes: 4096 });
+    const seqs = Array.from({ length: 300 }, (_, i) => b.append('logs', rec(`m${i}`)).seq);
+    b.ack(seqs);
+    b.close();
+    rmSync(join(d, 'meta.json'));
+    const r = new FileBuffer({ dir: d });
+    expect(r.append('logs', rec('next')).seq).toBe(301);
+    r.close();
+    rmSync(join(d, 'meta.json'));
+    const r2 = new FileBuffer({ dir: d });
+    // without meta.json, acknowledged records of the last segment are sent again (the server dedups by seq)
+    expect([...r2.entries()].at(-1)?.seq).toBe(301);
+    expect(r2.append('logs', rec('next')).seq).toBe(302);
+    r2.close();
   });
 
   it('cuts a torn last line and skips a corrupted one', () => {

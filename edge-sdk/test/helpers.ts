@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Aedes, type AedesOptions } from 'aedes';
+import { createServer as createHttpServer } from 'node:http';
+import { WebSocketServer, createWebSocketStream } from 'ws';
 
 export async function waitFor<T>(
   what: string,
@@ -75,6 +77,42 @@ export async function startAedes(opts: Partial<AedesOptions> = {}, port = 0): Pr
     url: `mqtt://127.0.0.1:${real}`,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        aedes.close();
+      })),
+  };
+}
+
+/** aedes behind a WebSocket endpoint (what browsers use) on an HTTP server on port 0; `files` are served at their path. */
+export async function startAedesWs(
+  opts: Partial<AedesOptions> = {},
+  files: Record<string, { type: string; body: string }> = {},
+): Promise<TestBroker> {
+  const aedes = await Aedes.createBroker(opts);
+  const server = createHttpServer((req, res) => {
+    const f = files[req.url ?? ''];
+    if (f === undefined) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': f.type }).end(f.body);
+  });
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (ws) => aedes.handle(createWebSocketStream(ws)));
+  await new Promise<void>((resolve, reject) =>
+    server.once('error', reject).listen(0, '127.0.0.1', () => resolve()),
+  );
+  const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  return {
+    aedes,
+    server: server as unknown as Server,
+    port,
+    url: `ws://127.0.0.1:${port}`,
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close();
         server.close(() => resolve());
         aedes.close();
       })),
