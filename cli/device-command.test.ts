@@ -20,15 +20,31 @@ describe('iotlog device command / config', () => {
     t = await createTestDatabase();
     nc = await connect({ servers: 'nats://127.0.0.1:4222' });
     const q = t.database;
-    const [org] = await q.query<{ id: string }>(`INSERT INTO organizations (name, slug) VALUES ('o', 'o') RETURNING id`);
-    [{ id: tenantId }] = (await q.query<{ id: string }>(`INSERT INTO tenants (organization_id, name, slug) VALUES ($1, 't', 't') RETURNING id`, [org!.id])) as [{ id: string }];
-    [{ id: deviceId }] = (await q.query<{ id: string }>(`INSERT INTO devices (tenant_id, name) VALUES ($1, 'sensor-7') RETURNING id`, [tenantId])) as [{ id: string }];
+    const [org] = await q.query<{ id: string }>(
+      `INSERT INTO organizations (name, slug) VALUES ('o', 'o') RETURNING id`,
+    );
+    [{ id: tenantId }] = (await q.query<{ id: string }>(
+      `INSERT INTO tenants (organization_id, name, slug) VALUES ($1, 't', 't') RETURNING id`,
+      [org!.id],
+    )) as [{ id: string }];
+    [{ id: deviceId }] = (await q.query<{ id: string }>(
+      `INSERT INTO devices (tenant_id, name) VALUES ($1, 'sensor-7') RETURNING id`,
+      [tenantId],
+    )) as [{ id: string }];
     nc.subscribe(`${prefix}.cmd.${tenantId}.${deviceId}`, {
       callback: (_err, m) => {
         const cmd = m.json<{ id: string; name: string; data: unknown; retain?: boolean }>();
         if (cmd.retain) configs.push(cmd);
-        else if (cmd.name === 'ping') nc.publish(`${prefix}.reply.${tenantId}.${deviceId}`, JSON.stringify({ id: cmd.id, ok: true, data: { got: cmd.data } }));
-        else if (cmd.name === 'fail') nc.publish(`${prefix}.reply.${tenantId}.${deviceId}`, JSON.stringify({ id: cmd.id, ok: false, error: 'nope' }));
+        else if (cmd.name === 'ping')
+          nc.publish(
+            `${prefix}.reply.${tenantId}.${deviceId}`,
+            JSON.stringify({ id: cmd.id, ok: true, data: { got: cmd.data } }),
+          );
+        else if (cmd.name === 'fail')
+          nc.publish(
+            `${prefix}.reply.${tenantId}.${deviceId}`,
+            JSON.stringify({ id: cmd.id, ok: false, error: 'nope' }),
+          );
       },
     });
     await nc.flush();
@@ -53,17 +69,28 @@ describe('iotlog device command / config', () => {
     const r = await cli('device', 'command', deviceId, 'hang', '--timeout', '500ms');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/did not reply within 500 ms/);
-    expect((await cli('device', 'command', deviceId, 'ping', '--data', '{oops')).stderr).toMatch(/not valid JSON/);
-    expect((await cli('device', 'command', 'no-such-device', 'ping')).stderr).toMatch(/device no-such-device not found/);
+    expect((await cli('device', 'command', deviceId, 'ping', '--data', '{oops')).stderr).toMatch(
+      /not valid JSON/,
+    );
+    expect((await cli('device', 'command', 'no-such-device', 'ping')).stderr).toMatch(
+      /device no-such-device not found/,
+    );
   });
 
   it('sets desired configuration (version + 1, published retained) and gets it back', async () => {
     const r = await cli('device', 'config', 'set', deviceId, '{"logLevel":"debug"}', '--json');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ desired: { version: 1, config: { logLevel: 'debug' } }, reported: null });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      desired: { version: 1, config: { logLevel: 'debug' } },
+      reported: null,
+    });
     const deadline = Date.now() + 20_000;
     while (configs.length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
-    expect(configs[0]).toMatchObject({ name: '_config', retain: true, data: { version: 1, config: { logLevel: 'debug' } } });
+    expect(configs[0]).toMatchObject({
+      name: '_config',
+      retain: true,
+      data: { version: 1, config: { logLevel: 'debug' } },
+    });
     const got = await cli('device', 'config', 'get', 'sensor-7');
     expect(got.stdout).toContain('desired  v1: {"logLevel":"debug"}');
     expect(got.stdout).toContain('not in sync');

@@ -1,7 +1,15 @@
 // A real broker on a random port over a test database and a private NATS prefix/stream, with device rows and
 // tokens: the fixture of the alerting end-to-end tests (e2e/alerting-*.int.test.ts) and bench/alerts.
 import { randomBytes } from 'node:crypto';
-import { createBroker, createJetStreamSink, createNatsBus, createPgAuthStore, ensureIngestStream, loadEnv, type RunningBroker } from '@iotlog/broker';
+import {
+  createBroker,
+  createJetStreamSink,
+  createNatsBus,
+  createPgAuthStore,
+  ensureIngestStream,
+  loadEnv,
+  type RunningBroker,
+} from '@iotlog/broker';
 import { createTestDatabase, type TestDatabase } from '@iotlog/drizzle/testing';
 import { subjects as makeSubjects, type Subjects } from '@iotlog/edge-sdk/protocol';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -36,9 +44,22 @@ export async function startStack(): Promise<Stack> {
   const bucket = `e2e_alerting_${id}`;
   const logger = pino({ level: 'silent' });
   await ensureIngestStream(nc, { name: stream, prefix, maxAgeS: 3600, duplicateWindowS: 120 });
-  const [org] = await db.database.query<{ id: string }>(`INSERT INTO organizations (name, slug) VALUES ('o', $1) RETURNING id`, [`o-${id}`]);
-  const [tenant] = await db.database.query<{ id: string }>(`INSERT INTO tenants (organization_id, name, slug) VALUES ($1, 't', 't') RETURNING id`, [org!.id]);
-  const config = loadEnv({ HOST: '127.0.0.1', MQTT_PORT: '0', HTTP_PORT: '0', NATS_PREFIX: prefix, INGEST_STREAM: stream, LOG_LEVEL: 'silent' });
+  const [org] = await db.database.query<{ id: string }>(
+    `INSERT INTO organizations (name, slug) VALUES ('o', $1) RETURNING id`,
+    [`o-${id}`],
+  );
+  const [tenant] = await db.database.query<{ id: string }>(
+    `INSERT INTO tenants (organization_id, name, slug) VALUES ($1, 't', 't') RETURNING id`,
+    [org!.id],
+  );
+  const config = loadEnv({
+    HOST: '127.0.0.1',
+    MQTT_PORT: '0',
+    HTTP_PORT: '0',
+    NATS_PREFIX: prefix,
+    INGEST_STREAM: stream,
+    LOG_LEVEL: 'silent',
+  });
   const broker = await createBroker({
     config,
     authStore: createPgAuthStore(db.database),
@@ -58,16 +79,15 @@ export async function startStack(): Promise<Stack> {
     mqttUrl: `mqtt://127.0.0.1:${broker.ports.mqtt}`,
     logger,
     async addDevice(name, labels = {}) {
-      const [d] = await db.database.query<{ id: string }>('INSERT INTO devices (tenant_id, name, labels) VALUES ($1, $2, $3) RETURNING id', [
-        tenant!.id,
-        name,
-        JSON.stringify(labels),
-      ]);
+      const [d] = await db.database.query<{ id: string }>(
+        'INSERT INTO devices (tenant_id, name, labels) VALUES ($1, $2, $3) RETURNING id',
+        [tenant!.id, name, JSON.stringify(labels)],
+      );
       const token = `iot_${randomBytes(32).toString('base64url')}`;
-      await db.database.query(`INSERT INTO device_credentials (device_id, kind, secret_hash) VALUES ($1, 'token', $2)`, [
-        d!.id,
-        createHash('sha256').update(token).digest('hex'),
-      ]);
+      await db.database.query(
+        `INSERT INTO device_credentials (device_id, kind, secret_hash) VALUES ($1, 'token', $2)`,
+        [d!.id, createHash('sha256').update(token).digest('hex')],
+      );
       return { deviceId: d!.id, token };
     },
     async close() {
@@ -84,7 +104,11 @@ export async function startStack(): Promise<Stack> {
   };
 }
 
-export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 20_000): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | Promise<T>,
+  timeoutMs = 20_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -4,7 +4,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect as connectDevice, type EdgeClient } from '@iotlog/edge-sdk';
-import { createAlertingEngine, parseRule, ruleToRow, verifySignature, type AlertingEngine } from '@iotlog/processor/alerting';
+import {
+  createAlertingEngine,
+  parseRule,
+  ruleToRow,
+  verifySignature,
+  type AlertingEngine,
+} from '@iotlog/processor/alerting';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startStack, waitFor, type Stack } from './alerting-fixture.js';
 
@@ -23,7 +29,11 @@ beforeAll(async () => {
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const n = JSON.parse(body) as { event: string; alert: { id: string } };
-      hooks.push({ event: n.event, alertId: n.alert.id, valid: verifySignature(SECRET, body, req.headers['x-iotlog-signature'] as string) });
+      hooks.push({
+        event: n.event,
+        alertId: n.alert.id,
+        valid: verifySignature(SECRET, body, req.headers['x-iotlog-signature'] as string),
+      });
       res.writeHead(200).end();
     });
   });
@@ -32,7 +42,14 @@ beforeAll(async () => {
     nc: stack.nc,
     db: stack.db.database,
     logger: stack.logger,
-    config: { prefix: stack.prefix, stream: stack.stream, bucket: stack.bucket, ruleRefreshMs: 200, tickMs: 250, seenFlushMs: 250 },
+    config: {
+      prefix: stack.prefix,
+      stream: stack.stream,
+      bucket: stack.bucket,
+      ruleRefreshMs: 200,
+      tickMs: 250,
+      seenFlushMs: 250,
+    },
   });
 });
 afterAll(async () => {
@@ -55,7 +72,16 @@ it('a breach fires a signed webhook and a command back to the device; recovery r
   );
   await stack.db.database.query(
     `INSERT INTO alert_rules (tenant_id, name, kind, spec, label_selector, webhook_url, webhook_secret, actions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [stack.tenantId, r.name, r.kind, JSON.stringify(r.spec), JSON.stringify(r.labelSelector), r.webhookUrl, r.webhookSecret, JSON.stringify(r.actions)],
+    [
+      stack.tenantId,
+      r.name,
+      r.kind,
+      JSON.stringify(r.spec),
+      JSON.stringify(r.labelSelector),
+      r.webhookUrl,
+      r.webhookSecret,
+      JSON.stringify(r.actions),
+    ],
   );
   await engine.start();
 
@@ -77,7 +103,10 @@ it('a breach fires a signed webhook and a command back to the device; recovery r
   device.telemetry({ temp: 86 });
   const resolved = await waitFor('resolved webhook', () => hooks.find((h) => h.event === 'resolved'));
   expect(resolved).toMatchObject({ alertId: fired.alertId, valid: true });
-  const rows = await stack.db.database.query<{ state: string }>('SELECT state FROM alerts WHERE device_id = $1', [deviceId]);
+  const rows = await stack.db.database.query<{ state: string }>(
+    'SELECT state FROM alerts WHERE device_id = $1',
+    [deviceId],
+  );
   expect(rows).toEqual([{ state: 'resolved' }]);
   expect(commands).toHaveLength(1);
 });

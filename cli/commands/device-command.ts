@@ -26,7 +26,8 @@ export function parseDuration(value: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
   if (!m) throw new InvalidArgumentError(`"${value}" is not a duration such as 10s, 500ms or 2m`);
   const n = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
-  if (n < 100 || n > 600_000) throw new InvalidArgumentError(`timeout ${value} must be between 100ms and 10m`);
+  if (n < 100 || n > 600_000)
+    throw new InvalidArgumentError(`timeout ${value} must be between 100ms and 10m`);
   return Math.round(n);
 }
 
@@ -44,7 +45,11 @@ async function withNats<T>(fn: (nc: NatsConnection) => Promise<T>): Promise<T> {
   try {
     nc = await connect({ servers: env.NATS_URL, timeout: 3000, reconnect: false, name: 'iotlog-cli' });
   } catch (err) {
-    throw new CliError(`NATS at ${env.NATS_URL} is not reachable (${(err as Error).message}): start it or set NATS_URL`, 'cli.nats', { cause: err });
+    throw new CliError(
+      `NATS at ${env.NATS_URL} is not reachable (${(err as Error).message}): start it or set NATS_URL`,
+      'cli.nats',
+      { cause: err },
+    );
   }
   try {
     return await fn(nc);
@@ -60,7 +65,11 @@ function cliErrorOf(err: unknown): unknown {
 function printConfig(c: DeviceConfig, json?: boolean): void {
   if (json) return printJson(c);
   printLine(`desired  v${c.desired.version}: ${JSON.stringify(c.desired.config)}`);
-  printLine(c.reported ? `reported v${c.reported.version}: ${JSON.stringify(c.reported.config)} (at ${c.reportedAt})` : 'reported: nothing yet');
+  printLine(
+    c.reported
+      ? `reported v${c.reported.version}: ${JSON.stringify(c.reported.config)} (at ${c.reportedAt})`
+      : 'reported: nothing yet',
+  );
   printLine(c.inSync ? 'in sync' : 'not in sync');
 }
 
@@ -68,22 +77,34 @@ export function register(program: Command): void {
   const device = deviceGroup(program);
   device
     .command('command')
-    .description('send a command to a device and wait for its reply (exit 1 when the device answers ok=false)')
+    .description(
+      'send a command to a device and wait for its reply (exit 1 when the device answers ok=false)',
+    )
     .argument('<device>', 'device id (or a device name unique across tenants)')
     .argument('<name>', 'command name, e.g. set-log-level')
     .option('--data <json>', 'command data as JSON', (v) => parseJson(v, '--data'))
     .option('--timeout <duration>', 'how long to wait for the reply (10s, 500ms, 2m)', parseDuration, 10_000)
     .action(async (ref: string, name: string, opts: { data?: unknown; timeout: number }) => {
       const env = cliEnv();
-      const dev = await withDatabase((db) => resolveDevice(db, ref).catch((err: unknown) => Promise.reject(cliErrorOf(err))));
+      const dev = await withDatabase((db) =>
+        resolveDevice(db, ref).catch((err: unknown) => Promise.reject(cliErrorOf(err))),
+      );
       const reply = await withNats((nc) =>
-        sendCommand(natsCommandBus(nc), subjects(env.NATS_PREFIX), { tenantId: dev.tenantId, deviceId: dev.id, name, data: opts.data, timeoutMs: opts.timeout }),
+        sendCommand(natsCommandBus(nc), subjects(env.NATS_PREFIX), {
+          tenantId: dev.tenantId,
+          deviceId: dev.id,
+          name,
+          data: opts.data,
+          timeoutMs: opts.timeout,
+        }),
       ).catch((err: unknown) => Promise.reject(cliErrorOf(err)));
       printJson(reply);
       if (!reply.ok) process.exitCode = 1;
     });
 
-  const config = device.commands.find((c) => c.name() === 'config') ?? device.command('config').description('desired and reported configuration');
+  const config =
+    device.commands.find((c) => c.name() === 'config') ??
+    device.command('config').description('desired and reported configuration');
   config
     .command('set')
     .description('store a new desired configuration (version + 1) and send it retained to the device')
@@ -118,9 +139,9 @@ export function register(program: Command): void {
     .argument('<device>', 'device id (or a unique device name)')
     .option('--json', 'print the result as JSON')
     .action(async (ref: string, opts: { json?: boolean }) => {
-      const cfg = await withDatabase(async (db) => getDeviceConfig(db, (await resolveDevice(db, ref)).id)).catch((err: unknown) =>
-        Promise.reject(cliErrorOf(err)),
-      );
+      const cfg = await withDatabase(async (db) =>
+        getDeviceConfig(db, (await resolveDevice(db, ref)).id),
+      ).catch((err: unknown) => Promise.reject(cliErrorOf(err)));
       printConfig(cfg, opts.json);
     });
 }

@@ -29,7 +29,9 @@ export interface AlertRow {
 }
 
 /** The columns of an AlertRow; `t` is a table alias with its dot (`a.`) for joins. */
-export const alertColumns = (t = ''): string => `${t}id, ${t}rule_id AS "ruleId", ${t}tenant_id AS "tenantId", ${t}device_id AS "deviceId",
+export const alertColumns = (
+  t = '',
+): string => `${t}id, ${t}rule_id AS "ruleId", ${t}tenant_id AS "tenantId", ${t}device_id AS "deviceId",
   ${t}state, ${t}value, ${t}message, to_json(${t}started_at) #>> '{}' AS "startedAt", to_json(${t}fired_at) #>> '{}' AS "firedAt",
   to_json(${t}resolved_at) #>> '{}' AS "resolvedAt", to_json(${t}acknowledged_at) #>> '{}' AS "acknowledgedAt",
   ${t}acknowledged_by AS "acknowledgedBy", CASE WHEN ${t}silenced_until = 'infinity' THEN 'infinity' ELSE to_json(${t}silenced_until) #>> '{}' END AS "silencedUntil"`;
@@ -50,7 +52,14 @@ export interface Transition {
 
 export interface AlertStore {
   /** Opens (or promotes to firing) the alert of a rule on a device. */
-  open(a: { ruleId: string; tenantId: string; deviceId: string; state: 'pending' | 'firing'; value?: number | null; message?: string | null }): Promise<Transition>;
+  open(a: {
+    ruleId: string;
+    tenantId: string;
+    deviceId: string;
+    state: 'pending' | 'firing';
+    value?: number | null;
+    message?: string | null;
+  }): Promise<Transition>;
   /** Resolves the open alert of a rule on a device; null when none is open. */
   resolve(ruleId: string, deviceId: string): Promise<Transition | null>;
 }

@@ -26,7 +26,9 @@ export function natsCommandBus(nc: NatsConnection): CommandBus {
   return {
     publish: (subject, data) => nc.publish(subject, data),
     subscribe(subject, onMessage) {
-      const sub = nc.subscribe(subject, { callback: (err, m) => (err ? undefined : onMessage(m.subject, m.data)) });
+      const sub = nc.subscribe(subject, {
+        callback: (err, m) => (err ? undefined : onMessage(m.subject, m.data)),
+      });
       return { unsubscribe: () => sub.unsubscribe() };
     },
   };
@@ -43,11 +45,18 @@ export async function sendCommand(
   c: { tenantId: string; deviceId: string; name: string; data?: unknown; timeoutMs: number },
 ): Promise<CommandResult> {
   if (!COMMAND_NAME.test(c.name)) {
-    throw new AlertingError('command.bad_name', `command name "${c.name}" must be 1..64 letters, digits, _ . - (not starting with _ . -)`);
+    throw new AlertingError(
+      'command.bad_name',
+      `command name "${c.name}" must be 1..64 letters, digits, _ . - (not starting with _ . -)`,
+    );
   }
   const id = randomUUID();
   const body = encode({ id, name: c.name, data: c.data ?? null, ts: Date.now() });
-  if (body.length > MAX_COMMAND_DATA_BYTES) throw new AlertingError('command.too_large', `command is ${body.length} bytes; at most ${MAX_COMMAND_DATA_BYTES}`);
+  if (body.length > MAX_COMMAND_DATA_BYTES)
+    throw new AlertingError(
+      'command.too_large',
+      `command is ${body.length} bytes; at most ${MAX_COMMAND_DATA_BYTES}`,
+    );
   const started = performance.now();
   let sub: { unsubscribe(): void } | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -60,7 +69,13 @@ export async function sendCommand(
         } catch {
           return; // another command's garbage reply is not ours to judge
         }
-        if (r.id === id) resolve({ id, ok: r.ok === true, ...(r.data === undefined ? {} : { data: r.data }), ...(r.error === undefined ? {} : { error: String(r.error) }) });
+        if (r.id === id)
+          resolve({
+            id,
+            ok: r.ok === true,
+            ...(r.data === undefined ? {} : { data: r.data }),
+            ...(r.error === undefined ? {} : { error: String(r.error) }),
+          });
       });
       timer = setTimeout(() => reject(new CommandTimeoutError(c.deviceId, c.timeoutMs)), c.timeoutMs);
     });
@@ -74,7 +89,10 @@ export async function sendCommand(
 }
 
 /** The `iot.cmd` message carrying a desired configuration (retained on `d/{id}/cmd/_config` by the broker). */
-export function desiredConfigMessage(version: number, config: Record<string, unknown>): Record<string, unknown> {
+export function desiredConfigMessage(
+  version: number,
+  config: Record<string, unknown>,
+): Record<string, unknown> {
   return { id: randomUUID(), name: CONFIG_COMMAND, data: { version, config }, ts: Date.now(), retain: true };
 }
 
@@ -92,6 +110,10 @@ export function checkConfig(config: unknown): Record<string, unknown> {
     throw new AlertingError('config.invalid', 'configuration must be a JSON object');
   }
   const size = encode(config).length;
-  if (size > MAX_CONFIG_BYTES) throw new AlertingError('config.too_large', `configuration is ${size} bytes; at most ${MAX_CONFIG_BYTES}`);
+  if (size > MAX_CONFIG_BYTES)
+    throw new AlertingError(
+      'config.too_large',
+      `configuration is ${size} bytes; at most ${MAX_CONFIG_BYTES}`,
+    );
   return config as Record<string, unknown>;
 }

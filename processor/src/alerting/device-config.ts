@@ -23,13 +23,23 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export async function resolveDevice(db: Queryable, ref: string): Promise<DeviceRef> {
   const rows = UUID.test(ref)
     ? await db.query<DeviceRef>('SELECT id, tenant_id AS "tenantId", name FROM devices WHERE id = $1', [ref])
-    : await db.query<DeviceRef>('SELECT id, tenant_id AS "tenantId", name FROM devices WHERE name = $1 LIMIT 2', [ref]);
+    : await db.query<DeviceRef>(
+        'SELECT id, tenant_id AS "tenantId", name FROM devices WHERE name = $1 LIMIT 2',
+        [ref],
+      );
   if (rows.length === 0) throw new AlertingError('device.not_found', `device ${ref} not found`);
-  if (rows.length > 1) throw new AlertingError('device.ambiguous', `several devices are named ${ref}: use the device id`);
+  if (rows.length > 1)
+    throw new AlertingError('device.ambiguous', `several devices are named ${ref}: use the device id`);
   return rows[0]!;
 }
 
-type ConfigRow = { id: string; dc: Record<string, unknown> | null; dv: number; rc: { version: number; config: Record<string, unknown> } | null; ra: string | null };
+type ConfigRow = {
+  id: string;
+  dc: Record<string, unknown> | null;
+  dv: number;
+  rc: { version: number; config: Record<string, unknown> } | null;
+  ra: string | null;
+};
 const CONFIG_COLUMNS = `id, desired_config AS dc, desired_config_version AS dv, reported_config AS rc, to_json(reported_config_at) #>> '{}' AS ra`;
 
 export function toDeviceConfig(r: ConfigRow): DeviceConfig {
@@ -43,7 +53,11 @@ export function toDeviceConfig(r: ConfigRow): DeviceConfig {
 }
 
 /** Stores a new desired configuration; the version goes up by one. */
-export async function setDesiredConfig(db: Queryable, deviceId: string, config: Record<string, unknown>): Promise<DeviceConfig> {
+export async function setDesiredConfig(
+  db: Queryable,
+  deviceId: string,
+  config: Record<string, unknown>,
+): Promise<DeviceConfig> {
   const rows = await db.query<ConfigRow>(
     `UPDATE devices SET desired_config = $2::jsonb, desired_config_version = desired_config_version + 1 WHERE id = $1 RETURNING ${CONFIG_COLUMNS}`,
     [deviceId, JSON.stringify(config)],

@@ -21,7 +21,12 @@ export interface AlertNotification {
 }
 
 export interface Effects {
-  apply(rule: LoadedRule, deviceId: string, change: Change, detail: { value?: number | null; message?: string }): Promise<void>;
+  apply(
+    rule: LoadedRule,
+    deviceId: string,
+    change: Change,
+    detail: { value?: number | null; message?: string },
+  ): Promise<void>;
 }
 
 export function createEffects(deps: {
@@ -54,13 +59,22 @@ export function createEffects(deps: {
     for (const action of rule.actions) {
       const cmd = { id: randomUUID(), name: action.name, data: action.data ?? null, ts: Date.now() };
       nc.publish(subjects.cmd(n.alert.tenantId, n.alert.deviceId), JSON.stringify(cmd));
-      log.info({ alertId: n.alert.id, deviceId: n.alert.deviceId, command: action.name, commandId: cmd.id }, 'command action sent');
+      log.info(
+        { alertId: n.alert.id, deviceId: n.alert.deviceId, command: action.name, commandId: cmd.id },
+        'command action sent',
+      );
     }
   }
 
   return {
     async apply(rule, deviceId, change, detail) {
-      const base = { ruleId: rule.id, tenantId: rule.tenantId, deviceId, value: detail.value ?? null, message: detail.message ?? null };
+      const base = {
+        ruleId: rule.id,
+        tenantId: rule.tenantId,
+        deviceId,
+        value: detail.value ?? null,
+        message: detail.message ?? null,
+      };
       if (change === 'pending' || change === 'firing') {
         const t = await alerts.open({ ...base, state: change });
         if (!t.changed) return;

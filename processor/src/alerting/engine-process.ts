@@ -10,7 +10,11 @@ import { createAlertingEngine, type AlertingConfig } from './engine.js';
 
 const arg = process.argv[2];
 if (!arg) throw new Error('usage: engine-process.ts \'{"databaseUrl":..,"natsUrl":..,"config":{..}}\'');
-const { databaseUrl, natsUrl, config } = JSON.parse(arg) as { databaseUrl: string; natsUrl: string; config: Partial<AlertingConfig> };
+const { databaseUrl, natsUrl, config } = JSON.parse(arg) as {
+  databaseUrl: string;
+  natsUrl: string;
+  config: Partial<AlertingConfig>;
+};
 const logger = pino({ level: 'warn' }, pino.destination(2));
 const db = await createDatabase(databaseUrl, { max: 3 });
 const nc = await connect({ servers: natsUrl, name: 'alerting-engine-process' });

@@ -43,7 +43,10 @@ afterAll(async () => {
 
 type AlertRow = { id: string; state: string; fired_at: Date | null; resolved_at: Date | null };
 const alertsOf = (ruleId: string) =>
-  world.db.database.query<AlertRow>('SELECT id, state, fired_at, resolved_at FROM alerts WHERE rule_id = $1 ORDER BY started_at', [ruleId]);
+  world.db.database.query<AlertRow>(
+    'SELECT id, state, fired_at, resolved_at FROM alerts WHERE rule_id = $1 ORDER BY started_at',
+    [ruleId],
+  );
 
 describe('alerting engine', () => {
   it('threshold: fires once, webhook signed and retried, resolves past the hysteresis', async () => {
@@ -69,7 +72,9 @@ describe('alerting engine', () => {
     await world.send(dev, 'telemetry', [{ metrics: { temp: 78 } }]); // inside the hysteresis: still firing
     await world.send(dev, 'telemetry', [{ metrics: { temp: 74 } }]);
     // the resolved webhook is the 2nd request: its first attempt gets a 500 and is retried
-    const resolved = await waitFor('resolved webhook', () => hook.received.find((h) => h.json.event === 'resolved'));
+    const resolved = await waitFor('resolved webhook', () =>
+      hook.received.find((h) => h.json.event === 'resolved'),
+    );
     expect(resolved.validSignature).toBe(true);
     expect(resolved.json.alert.id).toBe(fired.json.alert.id);
 
@@ -104,7 +109,10 @@ describe('alerting engine', () => {
         events.push(m.json());
       },
     });
-    await world.send(dev, 'logs', [{ severity: 'error', message: 'disk full' }, { severity: 'debug', message: 'disk ok' }]);
+    await world.send(dev, 'logs', [
+      { severity: 'error', message: 'disk full' },
+      { severity: 'debug', message: 'disk ok' },
+    ]);
     await world.send(dev, 'logs', [{ severity: 'crit', message: 'disk gone' }]);
     await world.send(dev, 'logs', [{ severity: 'error', message: 'net down' }]);
     // the rule may still be loading: repeat the matching logs until the alert fires (still exactly one row)
@@ -131,7 +139,9 @@ describe('alerting engine', () => {
       await world.send(dev, 'telemetry', [{ metrics: { bar: 12 } }]);
       return (await alertsOf(ruleId)).some((a) => a.state === 'pending' || a.state === 'firing');
     });
-    const firing = await waitFor('firing by the clock', async () => (await alertsOf(ruleId)).find((a) => a.state === 'firing'));
+    const firing = await waitFor('firing by the clock', async () =>
+      (await alertsOf(ruleId)).find((a) => a.state === 'firing'),
+    );
     await waitFor('firing webhook', () => hooksFor().find((h) => h.json.event === 'firing'));
 
     // silenced until resolved: the resolve is not notified
@@ -140,9 +150,15 @@ describe('alerting engine', () => {
     await waitFor('resolved', async () => (await alertsOf(ruleId)).every((a) => a.state === 'resolved'));
 
     // a timed silence on the last alert carries over to the next alert of the same rule and device
-    await world.db.database.query(`UPDATE alerts SET silenced_until = now() + interval '1 hour' WHERE id = $1`, [firing.id]);
+    await world.db.database.query(
+      `UPDATE alerts SET silenced_until = now() + interval '1 hour' WHERE id = $1`,
+      [firing.id],
+    );
     await world.send(dev, 'telemetry', [{ metrics: { bar: 15 } }]);
-    await waitFor('second alert firing', async () => (await alertsOf(ruleId)).filter((a) => a.state === 'firing').length === 1);
+    await waitFor(
+      'second alert firing',
+      async () => (await alertsOf(ruleId)).filter((a) => a.state === 'firing').length === 1,
+    );
     const [again] = await world.db.database.query<{ silenced: boolean }>(
       `SELECT silenced_until > now() AS silenced FROM alerts WHERE rule_id = $1 AND state = 'firing'`,
       [ruleId],

@@ -4,7 +4,13 @@
  * the holder of a leader lease. Start any number of replicas against the same stream, bucket and consumer.
  */
 import { randomUUID } from 'node:crypto';
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type ConsumerMessages,
+} from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ProtocolError, subjects as makeSubjects } from '@iotlog/edge-sdk/protocol';
@@ -63,14 +69,29 @@ export interface AlertingEngine {
   isLeader(): boolean;
 }
 
-export function createAlertingEngine(deps: { nc: NatsConnection; db: Queryable; logger: Logger; config?: Partial<AlertingConfig> }): AlertingEngine {
+export function createAlertingEngine(deps: {
+  nc: NatsConnection;
+  db: Queryable;
+  logger: Logger;
+  config?: Partial<AlertingConfig>;
+}): AlertingEngine {
   const cfg = { ...DEFAULT_ALERTING_CONFIG, ...deps.config };
   const instanceId = cfg.instanceId ?? randomUUID();
   const log = deps.logger.child({ component: 'alerting', instance: instanceId });
   const subjects = makeSubjects(cfg.prefix);
   const rules = createRuleSource({ db: deps.db, logger: log, refreshMs: cfg.ruleRefreshMs });
-  const webhooks = createWebhookSender({ db: deps.db, logger: log, ...(cfg.webhook ? { options: cfg.webhook } : {}) });
-  const effects = createEffects({ nc: deps.nc, subjects, alerts: createAlertStore(deps.db), webhooks, logger: log });
+  const webhooks = createWebhookSender({
+    db: deps.db,
+    logger: log,
+    ...(cfg.webhook ? { options: cfg.webhook } : {}),
+  });
+  const effects = createEffects({
+    nc: deps.nc,
+    subjects,
+    alerts: createAlertStore(deps.db),
+    webhooks,
+    logger: log,
+  });
   let messages: ConsumerMessages | undefined;
   let consumeLoop: Promise<void> | undefined;
   const timers: NodeJS.Timeout[] = [];
@@ -101,7 +122,15 @@ export function createAlertingEngine(deps: { nc: NatsConnection; db: Queryable; 
       const kv = createJsonKv(await new Kvm(deps.nc).create(cfg.bucket, { history: 1 }));
       const seen = createSeenTracker(kv);
       const evaluator = createEvaluator({ rules, store: kv, seen, effects });
-      const ticker = createTicker({ db: deps.db, rules, store: kv, seen, effects, slackMs: cfg.seenFlushMs + 1_000, logger: log });
+      const ticker = createTicker({
+        db: deps.db,
+        rules,
+        store: kv,
+        seen,
+        effects,
+        slackMs: cfg.seenFlushMs + 1_000,
+        logger: log,
+      });
       const lease = createLease({ kv, key: 'lease.nodata', holder: instanceId, ttlMs: cfg.leaseTtlMs });
       release = () => lease.release();
       await rules.start();
@@ -111,7 +140,11 @@ export function createAlertingEngine(deps: { nc: NatsConnection; db: Queryable; 
         await jsm.consumers.info(cfg.stream, cfg.consumer); // an existing consumer keeps its position
       } catch (err) {
         if ((err as Error).name !== 'ConsumerNotFoundError') {
-          throw new AlertingError('alerting.consumer', `alerting consumer ${cfg.consumer} on ${cfg.stream}: ${(err as Error).message}`, { cause: err });
+          throw new AlertingError(
+            'alerting.consumer',
+            `alerting consumer ${cfg.consumer} on ${cfg.stream}: ${(err as Error).message}`,
+            { cause: err },
+          );
         }
         // new: start at the live edge, not at 7 days of history
         await jsm.consumers.add(cfg.stream, {
@@ -135,7 +168,10 @@ export function createAlertingEngine(deps: { nc: NatsConnection; db: Queryable; 
               log.warn({ err, subject: m.subject, seq: m.seq }, 'malformed envelope; dropped by alerting');
               m.term();
             } else {
-              log.error({ err, subject: m.subject, seq: m.seq }, 'alert evaluation failed; will be redelivered');
+              log.error(
+                { err, subject: m.subject, seq: m.seq },
+                'alert evaluation failed; will be redelivered',
+              );
               m.nak(2_000);
             }
           }
@@ -146,7 +182,8 @@ export function createAlertingEngine(deps: { nc: NatsConnection; db: Queryable; 
       every(cfg.tickMs, 'leader tick', async () => {
         const was = leader;
         leader = await lease.acquire();
-        if (leader !== was) log.info({ leader }, leader ? 'took the no-data leader lease' : 'lost the no-data leader lease');
+        if (leader !== was)
+          log.info({ leader }, leader ? 'took the no-data leader lease' : 'lost the no-data leader lease');
         if (leader) await ticker.tick();
       });
       log.info({ stream: cfg.stream, consumer: cfg.consumer, bucket: cfg.bucket }, 'alerting engine started');

@@ -11,9 +11,15 @@ export const alertingEnvShape = {
   // on: this replica also runs the alerting engine (its own durable consumer on the ingest stream).
   ALERTING: z.enum(['on', 'off']).default('on'),
   // Durable pull consumer of the alerting engine replicas.
-  ALERTING_CONSUMER: z.string().regex(/^[A-Za-z0-9_-]+$/).default('alerting'),
+  ALERTING_CONSUMER: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('alerting'),
   // NATS KV bucket holding rule state, last-seen times and the no-data leader lease (default `{NATS_PREFIX}_alerting`).
-  ALERTING_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  ALERTING_BUCKET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional(),
   // How often rules are reloaded from alert_rules, ms.
   ALERTING_RULE_REFRESH_MS: ms.default(2_000),
   // Leader tick (no-data checks, pending thresholds, quiet log_match windows), ms.
@@ -31,7 +37,9 @@ export const alertingEnvShape = {
 export const alertingEnvSchema = z.object(alertingEnvShape);
 export type AlertingEnv = z.infer<typeof alertingEnvSchema>;
 
-export function alertingConfigFromEnv(env: AlertingEnv & { NATS_PREFIX: string; INGEST_STREAM: string }): Partial<AlertingConfig> {
+export function alertingConfigFromEnv(
+  env: AlertingEnv & { NATS_PREFIX: string; INGEST_STREAM: string },
+): Partial<AlertingConfig> {
   return {
     prefix: env.NATS_PREFIX,
     stream: env.INGEST_STREAM,

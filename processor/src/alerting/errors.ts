@@ -22,10 +22,14 @@ export class RuleValidationError extends AlertingError {
     readonly issues: { path: string; message: string }[],
     options?: { cause?: unknown },
   ) {
-    super('rules.invalid', `invalid rule: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`, {
-      ...options,
-      details: issues,
-    });
+    super(
+      'rules.invalid',
+      `invalid rule: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`,
+      {
+        ...options,
+        details: issues,
+      },
+    );
   }
 }
 

@@ -1,8 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { OK, stepLogMatch, stepThreshold, tickLogMatch, tickNoData, tickThreshold, type RuleState } from './evaluate.js';
+import {
+  OK,
+  stepLogMatch,
+  stepThreshold,
+  tickLogMatch,
+  tickNoData,
+  tickThreshold,
+  type RuleState,
+} from './evaluate.js';
 import type { LogMatchCondition, NoDataCondition, ThresholdCondition } from './rules.js';
 
-const hot: ThresholdCondition = { type: 'threshold', metric: 't', op: '>', value: 80, forSeconds: 0, hysteresis: 5 };
+const hot: ThresholdCondition = {
+  type: 'threshold',
+  metric: 't',
+  op: '>',
+  value: 80,
+  forSeconds: 0,
+  hysteresis: 5,
+};
 
 function run(c: ThresholdCondition, samples: [number, number][]): (string | undefined)[] {
   let s: RuleState = OK;
@@ -15,14 +30,35 @@ function run(c: ThresholdCondition, samples: [number, number][]): (string | unde
 
 describe('threshold', () => {
   it('fires at once without forSeconds and resolves only past the hysteresis', () => {
-    expect(run(hot, [[70, 1], [81, 2], [90, 3], [79, 4], [76, 5], [75, 6], [81, 7]])).toEqual([
-      undefined, 'firing', undefined, undefined, undefined, 'resolved', 'firing',
-    ]);
+    expect(
+      run(hot, [
+        [70, 1],
+        [81, 2],
+        [90, 3],
+        [79, 4],
+        [76, 5],
+        [75, 6],
+        [81, 7],
+      ]),
+    ).toEqual([undefined, 'firing', undefined, undefined, undefined, 'resolved', 'firing']);
   });
   it('goes pending, then firing once held for forSeconds; a recovery while pending cancels', () => {
     const c = { ...hot, forSeconds: 10 };
-    expect(run(c, [[81, 0], [82, 5_000], [83, 10_000], [70, 11_000]])).toEqual(['pending', undefined, 'firing', 'resolved']);
-    expect(run(c, [[81, 0], [50, 5_000], [81, 6_000]])).toEqual(['pending', 'cancelled', 'pending']);
+    expect(
+      run(c, [
+        [81, 0],
+        [82, 5_000],
+        [83, 10_000],
+        [70, 11_000],
+      ]),
+    ).toEqual(['pending', undefined, 'firing', 'resolved']);
+    expect(
+      run(c, [
+        [81, 0],
+        [50, 5_000],
+        [81, 6_000],
+      ]),
+    ).toEqual(['pending', 'cancelled', 'pending']);
   });
   it('a pending threshold fires on the clock without new samples', () => {
     const c = { ...hot, forSeconds: 10 };
@@ -35,10 +71,35 @@ describe('threshold', () => {
     expect(stepThreshold({ ...hot, forSeconds: 10 }, s, 10, 4_000)).toEqual({ next: s });
   });
   it('handles < with hysteresis and == without', () => {
-    const low: ThresholdCondition = { type: 'threshold', metric: 'b', op: '<', value: 10, forSeconds: 0, hysteresis: 1 };
-    expect(run(low, [[9, 1], [10.5, 2], [11, 3]])).toEqual(['firing', undefined, 'resolved']);
-    const eq: ThresholdCondition = { type: 'threshold', metric: 'b', op: '==', value: 0, forSeconds: 0, hysteresis: 0 };
-    expect(run(eq, [[0, 1], [1, 2]])).toEqual(['firing', 'resolved']);
+    const low: ThresholdCondition = {
+      type: 'threshold',
+      metric: 'b',
+      op: '<',
+      value: 10,
+      forSeconds: 0,
+      hysteresis: 1,
+    };
+    expect(
+      run(low, [
+        [9, 1],
+        [10.5, 2],
+        [11, 3],
+      ]),
+    ).toEqual(['firing', undefined, 'resolved']);
+    const eq: ThresholdCondition = {
+      type: 'threshold',
+      metric: 'b',
+      op: '==',
+      value: 0,
+      forSeconds: 0,
+      hysteresis: 0,
+    };
+    expect(
+      run(eq, [
+        [0, 1],
+        [1, 2],
+      ]),
+    ).toEqual(['firing', 'resolved']);
   });
 });
 

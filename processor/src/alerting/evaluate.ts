@@ -63,12 +63,14 @@ export function stepThreshold(c: ThresholdCondition, s: RuleState, value: number
   switch (s.status) {
     case 'ok':
       if (!breached) return { next: s };
-      if (c.forSeconds === 0) return { next: { status: 'firing', since: at, lastTs: at, lastValue: value }, change: 'firing' };
+      if (c.forSeconds === 0)
+        return { next: { status: 'firing', since: at, lastTs: at, lastValue: value }, change: 'firing' };
       return { next: { status: 'pending', since: at, lastTs: at, lastValue: value }, change: 'pending' };
     case 'pending': {
       const since = s.since ?? at;
       if (!breached) return { next: OK, change: 'cancelled' };
-      if (held(since)) return { next: { status: 'firing', since: at, lastTs: at, lastValue: value }, change: 'firing' };
+      if (held(since))
+        return { next: { status: 'firing', since: at, lastTs: at, lastValue: value }, change: 'firing' };
       return { next: { ...s, lastTs: at, lastValue: value } };
     }
     case 'firing':
@@ -103,7 +105,8 @@ export function stepLogMatch(c: LogMatchCondition, s: RuleState, times: number[]
 
 /** A firing log_match resolves once a whole window passed without a match. */
 export function tickLogMatch(c: LogMatchCondition, s: RuleState, now: number): Step {
-  if (s.status === 'firing' && now - (s.lastTs ?? 0) > c.windowSeconds * 1000) return { next: OK, change: 'resolved' };
+  if (s.status === 'firing' && now - (s.lastTs ?? 0) > c.windowSeconds * 1000)
+    return { next: OK, change: 'resolved' };
   return { next: s };
 }
 

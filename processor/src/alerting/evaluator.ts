@@ -22,7 +22,12 @@ export interface Evaluator {
   handle(data: Uint8Array): Promise<void>;
 }
 
-export function createEvaluator(deps: { rules: RuleSource; store: JsonKv; seen: SeenTracker; effects: Effects }): Evaluator {
+export function createEvaluator(deps: {
+  rules: RuleSource;
+  store: JsonKv;
+  seen: SeenTracker;
+  effects: Effects;
+}): Evaluator {
   const { rules, store, seen, effects } = deps;
 
   async function applicable(env: Envelope): Promise<LoadedRule[]> {
@@ -58,7 +63,11 @@ export function createEvaluator(deps: { rules: RuleSource; store: JsonKv; seen: 
               l.push({ value, at: r.receivedAt });
             }
           } else if (r.kind === 'log') {
-            logs.push({ severity: r.severity, message: r.message.slice(0, MAX_MATCH_CHARS), at: r.receivedAt });
+            logs.push({
+              severity: r.severity,
+              message: r.message.slice(0, MAX_MATCH_CHARS),
+              at: r.receivedAt,
+            });
           }
         }
       }
@@ -76,24 +85,40 @@ export function createEvaluator(deps: { rules: RuleSource; store: JsonKv; seen: 
             const changes: Fold['changes'] = [];
             for (const x of xs) {
               const r = stepThreshold(c, s, x.value, x.at);
-              if (r.change) changes.push({ change: r.change, value: x.value, message: `${c.metric} ${c.op} ${c.value} (value ${x.value})` });
+              if (r.change)
+                changes.push({
+                  change: r.change,
+                  value: x.value,
+                  message: `${c.metric} ${c.op} ${c.value} (value ${x.value})`,
+                });
               s = r.next;
             }
             return s === s0 ? { changes } : { next: s, changes };
           });
         } else {
           const hits = logs.filter(
-            (l) => (c.minSeverity === undefined || l.severity <= c.minSeverity) && (!rule.regex || rule.regex.test(l.message)),
+            (l) =>
+              (c.minSeverity === undefined || l.severity <= c.minSeverity) &&
+              (!rule.regex || rule.regex.test(l.message)),
           );
           const lastHit = hits[hits.length - 1];
           if (!lastHit) continue;
           await fold(rule, env.deviceId, (s0) => {
-            const r = stepLogMatch(c, s0, hits.map((h) => h.at), lastHit.message);
-            return { next: r.next, changes: r.change ? [{ change: r.change, message: lastHit.message }] : [] };
+            const r = stepLogMatch(
+              c,
+              s0,
+              hits.map((h) => h.at),
+              lastHit.message,
+            );
+            return {
+              next: r.next,
+              changes: r.change ? [{ change: r.change, message: lastHit.message }] : [],
+            };
           });
         }
       }
-      if (last > 0 && list.some((r) => r.condition.type === 'no_data')) seen.note(env.deviceId, last, watched);
+      if (last > 0 && list.some((r) => r.condition.type === 'no_data'))
+        seen.note(env.deviceId, last, watched);
     },
   };
 }

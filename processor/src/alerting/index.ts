@@ -2,7 +2,12 @@
 // commands and desired configuration (shared with the console API and the CLI).
 export * from './rules.js';
 export { AlertingError, RuleValidationError, CommandTimeoutError } from './errors.js';
-export { createAlertingEngine, DEFAULT_ALERTING_CONFIG, type AlertingConfig, type AlertingEngine } from './engine.js';
+export {
+  createAlertingEngine,
+  DEFAULT_ALERTING_CONFIG,
+  type AlertingConfig,
+  type AlertingEngine,
+} from './engine.js';
 export { alertingEnvShape, alertingConfigFromEnv, type AlertingEnv } from './env.js';
 export { ruleToRow, rowToRule, RULE_COLUMNS, type RuleRow } from './rule-source.js';
 export { ALERT_COLUMNS, alertColumns, isSilenced, type AlertRow, type AlertState } from './alert-store.js';
@@ -18,4 +23,11 @@ export {
   type CommandBus,
   type CommandResult,
 } from './commands.js';
-export { resolveDevice, setDesiredConfig, getDeviceConfig, toDeviceConfig, type DeviceConfig, type DeviceRef } from './device-config.js';
+export {
+  resolveDevice,
+  setDesiredConfig,
+  getDeviceConfig,
+  toDeviceConfig,
+  type DeviceConfig,
+  type DeviceRef,
+} from './device-config.js';

@@ -24,12 +24,17 @@ export function createLease(deps: { kv: JsonKv; key: string; holder: string; ttl
       const cur = await kv.get<LeaseValue>(key);
       if (cur && cur.value.holder !== holder && cur.value.expiresAt > now) return false;
       const since = cur && cur.value.holder === holder ? cur.value.since : now;
-      const rev = await kv.cas(key, { holder, expiresAt: now + ttlMs, since } satisfies LeaseValue, cur?.revision ?? 0);
+      const rev = await kv.cas(
+        key,
+        { holder, expiresAt: now + ttlMs, since } satisfies LeaseValue,
+        cur?.revision ?? 0,
+      );
       return rev !== null;
     },
     async release() {
       const cur = await kv.get<LeaseValue>(key);
-      if (cur && cur.value.holder === holder) await kv.cas(key, { holder, expiresAt: 0, since: cur.value.since }, cur.revision);
+      if (cur && cur.value.holder === holder)
+        await kv.cas(key, { holder, expiresAt: 0, since: cur.value.since }, cur.revision);
     },
   };
 }

@@ -24,9 +24,13 @@ function startEngine(instanceId: string): Promise<ChildProcess> {
     seenFlushMs: 250,
   };
   const script = fileURLToPath(new URL('./engine-process.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify({ databaseUrl: world.db.url, natsUrl: NATS_URL, config })], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', script, JSON.stringify({ databaseUrl: world.db.url, natsUrl: NATS_URL, config })],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   children.push(child);
   return new Promise((resolve, reject) => {
     let out = '';
@@ -34,7 +38,9 @@ function startEngine(instanceId: string): Promise<ChildProcess> {
       out += d.toString();
       if (out.includes('ready')) resolve(child);
     });
-    child.once('exit', (code) => reject(new Error(`engine ${instanceId} exited with ${code} before it was ready`)));
+    child.once('exit', (code) =>
+      reject(new Error(`engine ${instanceId} exited with ${code} before it was ready`)),
+    );
   });
 }
 
@@ -80,7 +86,11 @@ it('a silent device fires one no-data alert, also when the leader is killed mean
   });
   expect(next).not.toBe(leader);
 
-  const fired = await waitFor('no-data webhook', () => hook.received.find((h) => h.json.event === 'firing'), 30_000);
+  const fired = await waitFor(
+    'no-data webhook',
+    () => hook.received.find((h) => h.json.event === 'firing'),
+    30_000,
+  );
   expect(fired.validSignature).toBe(true);
   expect(fired.json.alert.deviceId).toBe(dev);
   expect(fired.at - silentSince).toBeGreaterThanOrEqual(4_000); // never early
@@ -88,13 +98,18 @@ it('a silent device fires one no-data alert, also when the leader is killed mean
   // several more leader ticks: still one alert, one notification
   const ticks = Date.now() + 2_000;
   await waitFor('more ticks', () => Date.now() > ticks);
-  const rows = await world.db.database.query<{ state: string }>('SELECT state FROM alerts WHERE rule_id = $1', [ruleId]);
+  const rows = await world.db.database.query<{ state: string }>(
+    'SELECT state FROM alerts WHERE rule_id = $1',
+    [ruleId],
+  );
   expect(rows).toEqual([{ state: 'firing' }]);
   expect(hook.received.filter((h) => h.json.event === 'firing')).toHaveLength(1);
 
   // the device talks again: the new leader resolves the alert
   await world.send(dev, 'telemetry', [{ metrics: { rpm: 900 } }]);
-  const resolved = await waitFor('resolved webhook', () => hook.received.find((h) => h.json.event === 'resolved'));
+  const resolved = await waitFor('resolved webhook', () =>
+    hook.received.find((h) => h.json.event === 'resolved'),
+  );
   expect(resolved.json.alert.id).toBe(fired.json.alert.id);
 
   const survivor = engines.get(next)!;

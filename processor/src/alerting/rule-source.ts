@@ -52,7 +52,9 @@ export function rowToRule(row: RuleRow): Rule {
     ...(severity === undefined ? {} : { severity }),
     labels: row.labelSelector,
     condition: { type: row.kind, ...condition },
-    ...(row.webhookUrl && row.webhookSecret ? { webhook: { url: row.webhookUrl, secret: row.webhookSecret } } : {}),
+    ...(row.webhookUrl && row.webhookSecret
+      ? { webhook: { url: row.webhookUrl, secret: row.webhookSecret } }
+      : {}),
     actions: row.actions,
   });
   return { ...spec, id: row.id, tenantId: row.tenantId };
@@ -70,7 +72,12 @@ export interface RuleSource {
   stop(): void;
 }
 
-export function createRuleSource(deps: { db: Queryable; logger: Logger; refreshMs: number; labelsTtlMs?: number }): RuleSource {
+export function createRuleSource(deps: {
+  db: Queryable;
+  logger: Logger;
+  refreshMs: number;
+  labelsTtlMs?: number;
+}): RuleSource {
   const { db, logger } = deps;
   let byTenant = new Map<string, LoadedRule[]>();
   const labelCache = new Map<string, { labels: Record<string, string> | null; at: number }>();
@@ -89,7 +96,8 @@ export function createRuleSource(deps: { db: Queryable; logger: Logger; refreshM
         continue;
       }
       const loaded: LoadedRule = { ...rule, createdAtMs: Date.parse(row.createdAt) };
-      if (rule.condition.type === 'log_match' && rule.condition.pattern) loaded.regex = new RegExp(rule.condition.pattern);
+      if (rule.condition.type === 'log_match' && rule.condition.pattern)
+        loaded.regex = new RegExp(rule.condition.pattern);
       const list = next.get(rule.tenantId) ?? [];
       list.push(loaded);
       next.set(rule.tenantId, list);
@@ -104,7 +112,10 @@ export function createRuleSource(deps: { db: Queryable; logger: Logger; refreshM
     async labels(deviceId) {
       const hit = labelCache.get(deviceId);
       if (hit && Date.now() - hit.at < (deps.labelsTtlMs ?? 30_000)) return hit.labels;
-      const rows = await db.query<{ labels: Record<string, string> }>('SELECT labels FROM devices WHERE id = $1', [deviceId]);
+      const rows = await db.query<{ labels: Record<string, string> }>(
+        'SELECT labels FROM devices WHERE id = $1',
+        [deviceId],
+      );
       const labels = rows[0]?.labels ?? null;
       if (labelCache.size > 100_000) labelCache.clear();
       labelCache.set(deviceId, { labels, at: Date.now() });
@@ -116,7 +127,9 @@ export function createRuleSource(deps: { db: Queryable; logger: Logger; refreshM
       const loop = () => {
         timer = setTimeout(() => {
           refresh()
-            .catch((err: unknown) => logger.error({ err }, 'reloading alert rules failed; keeping the previous set'))
+            .catch((err: unknown) =>
+              logger.error({ err }, 'reloading alert rules failed; keeping the previous set'),
+            )
             .finally(() => {
               if (timer) loop();
             });

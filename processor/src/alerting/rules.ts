@@ -31,7 +31,10 @@ const severity = z.union([z.number(), z.string()]).transform((v, ctx) => {
   try {
     return parseSeverity(v);
   } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `unknown severity ${JSON.stringify(v)} (use 0..7 or ${SEVERITY_NAMES.join(', ')})` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `unknown severity ${JSON.stringify(v)} (use 0..7 or ${SEVERITY_NAMES.join(', ')})`,
+    });
     if (!(err instanceof ProtocolError)) throw err;
     return z.NEVER;
   }
@@ -50,7 +53,10 @@ const pattern = z
       return;
     }
     if (/\([^()]*[+*}][^()]*\)\s*[+*{]/.test(p)) {
-      ctx.addIssue({ code: 'custom', message: 'pattern has a nested quantifier such as (a+)+, which can backtrack forever' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'pattern has a nested quantifier such as (a+)+, which can backtrack forever',
+      });
     }
   });
 
@@ -65,7 +71,11 @@ export const thresholdCondition = z
   })
   .superRefine((c, ctx) => {
     if ((c.op === '==' || c.op === '!=') && c.hysteresis > 0) {
-      ctx.addIssue({ code: 'custom', path: ['hysteresis'], message: `hysteresis makes no sense with ${c.op}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hysteresis'],
+        message: `hysteresis makes no sense with ${c.op}`,
+      });
     }
   });
 
@@ -74,7 +84,12 @@ export const logMatchCondition = z
     type: z.literal('log_match'),
     minSeverity: severity.optional(),
     pattern: pattern.optional(),
-    count: z.number().int('count must be an integer').min(1, 'count must be at least 1').max(10_000).default(1),
+    count: z
+      .number()
+      .int('count must be an integer')
+      .min(1, 'count must be at least 1')
+      .max(10_000)
+      .default(1),
     windowSeconds: seconds('windowSeconds').min(1, 'windowSeconds must be at least 1').default(60),
   })
   .superRefine((c, ctx) => {
@@ -89,10 +104,16 @@ export const noDataCondition = z.strictObject({
   afterSeconds: seconds('afterSeconds').min(1, 'afterSeconds must be at least 1'),
 });
 
-export const conditionSchema = z.discriminatedUnion('type', [thresholdCondition, logMatchCondition, noDataCondition], {
-  error: (iss) =>
-    iss.code === 'invalid_union' ? 'condition.type must be one of threshold, log_match, no_data' : undefined,
-});
+export const conditionSchema = z.discriminatedUnion(
+  'type',
+  [thresholdCondition, logMatchCondition, noDataCondition],
+  {
+    error: (iss) =>
+      iss.code === 'invalid_union'
+        ? 'condition.type must be one of threshold, log_match, no_data'
+        : undefined,
+  },
+);
 
 export const commandAction = z.strictObject({
   type: z.literal('command'),
@@ -119,7 +140,10 @@ export const ruleInputSchema = z.strictObject({
   labels: z.record(z.string().min(1).max(64), z.string().max(256)).default({}),
   condition: conditionSchema,
   webhook: webhookSchema.optional(),
-  actions: z.array(z.discriminatedUnion('type', [commandAction])).max(10).default([]),
+  actions: z
+    .array(z.discriminatedUnion('type', [commandAction]))
+    .max(10)
+    .default([]),
 });
 
 export type RuleInput = z.input<typeof ruleInputSchema>;
@@ -137,13 +161,18 @@ export type Rule = RuleSpec & { id: string; tenantId: string };
 export function parseRule(input: unknown): RuleSpec {
   const r = ruleInputSchema.safeParse(input);
   if (!r.success) {
-    throw new RuleValidationError(r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+    throw new RuleValidationError(
+      r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    );
   }
   return r.data;
 }
 
 /** Does a device with these labels fall under the rule's label selector? */
-export function matchesLabels(selector: Record<string, string>, labels: Record<string, string> | null | undefined): boolean {
+export function matchesLabels(
+  selector: Record<string, string>,
+  labels: Record<string, string> | null | undefined,
+): boolean {
   for (const [k, v] of Object.entries(selector)) if (labels?.[k] !== v) return false;
   return true;
 }

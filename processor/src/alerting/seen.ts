@@ -39,7 +39,11 @@ export function createSeenTracker(kv: JsonKv): SeenTracker {
     });
   return {
     note(deviceId, at, metrics) {
-      add(deviceId, at, [...metrics].map((name) => [name, at] as [string, number]));
+      add(
+        deviceId,
+        at,
+        [...metrics].map((name) => [name, at] as [string, number]),
+      );
     },
     async flush() {
       const entries = [...pending];

@@ -14,7 +14,8 @@ export const stateKey = (ruleId: string, deviceId: string): string => `r.${ruleI
 export function isConflict(err: unknown): boolean {
   return (
     err instanceof JetStreamApiError &&
-    (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
+    (err.code === JetStreamApiCodes.StreamWrongLastSequence ||
+      err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
   );
 }
 
@@ -69,7 +70,10 @@ export function createJsonKv(kv: KV): JsonKv {
         const rev = await cas(key, r.next, cur?.revision ?? 0);
         if (rev !== null) return r;
       }
-      throw new AlertingError('alerting.contention', `gave up on ${key} after ${MAX_TRIES} compare-and-set conflicts`);
+      throw new AlertingError(
+        'alerting.contention',
+        `gave up on ${key} after ${MAX_TRIES} compare-and-set conflicts`,
+      );
     },
     async keys(filter) {
       const out: string[] = [];

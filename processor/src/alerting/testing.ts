@@ -9,7 +9,12 @@ import type { AddressInfo } from 'node:net';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { encodeEnvelope, subjects as makeSubjects, type Channel, type Subjects } from '@iotlog/edge-sdk/protocol';
+import {
+  encodeEnvelope,
+  subjects as makeSubjects,
+  type Channel,
+  type Subjects,
+} from '@iotlog/edge-sdk/protocol';
 import { createTestDatabase, type TestDatabase } from '@iotlog/drizzle/testing';
 import { parseRule, type RuleInput } from './rules.js';
 import { ruleToRow } from './rule-source.js';
@@ -17,7 +22,11 @@ import { verifySignature } from './webhook.js';
 
 export const NATS_URL = 'nats://127.0.0.1:4222';
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -49,11 +58,22 @@ export async function createWorld(): Promise<World> {
   const subjects = makeSubjects(prefix);
   const bucket = `alerting_${suffix}`;
   const jsm = await jetstreamManager(nc);
-  await jsm.streams.add({ name: subjects.stream, subjects: [subjects.ingestAll], max_age: 3600e9, duplicate_window: 120e9 });
+  await jsm.streams.add({
+    name: subjects.stream,
+    subjects: [subjects.ingestAll],
+    max_age: 3600e9,
+    duplicate_window: 120e9,
+  });
   const js = jetstream(nc);
   const q = db.database;
-  const [org] = await q.query<{ id: string }>(`INSERT INTO organizations (name, slug) VALUES ('o', $1) RETURNING id`, [`o-${suffix}`]);
-  const [tenant] = await q.query<{ id: string }>(`INSERT INTO tenants (organization_id, name, slug) VALUES ($1, 't', 't') RETURNING id`, [org!.id]);
+  const [org] = await q.query<{ id: string }>(
+    `INSERT INTO organizations (name, slug) VALUES ('o', $1) RETURNING id`,
+    [`o-${suffix}`],
+  );
+  const [tenant] = await q.query<{ id: string }>(
+    `INSERT INTO tenants (organization_id, name, slug) VALUES ($1, 't', 't') RETURNING id`,
+    [org!.id],
+  );
   const tenantId = tenant!.id;
   let counter = 0;
   return {
@@ -64,11 +84,10 @@ export async function createWorld(): Promise<World> {
     bucket,
     tenantId,
     async addDevice(name, labels = {}) {
-      const [d] = await q.query<{ id: string }>('INSERT INTO devices (tenant_id, name, labels) VALUES ($1, $2, $3) RETURNING id', [
-        tenantId,
-        name,
-        JSON.stringify(labels),
-      ]);
+      const [d] = await q.query<{ id: string }>(
+        'INSERT INTO devices (tenant_id, name, labels) VALUES ($1, $2, $3) RETURNING id',
+        [tenantId, name, JSON.stringify(labels)],
+      );
       return d!.id;
     },
     async addRule(input) {
@@ -76,18 +95,38 @@ export async function createWorld(): Promise<World> {
       const [row] = await q.query<{ id: string }>(
         `INSERT INTO alert_rules (tenant_id, name, kind, spec, label_selector, webhook_url, webhook_secret, actions, enabled)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-        [tenantId, r.name, r.kind, JSON.stringify(r.spec), JSON.stringify(r.labelSelector), r.webhookUrl, r.webhookSecret, JSON.stringify(r.actions), r.enabled],
+        [
+          tenantId,
+          r.name,
+          r.kind,
+          JSON.stringify(r.spec),
+          JSON.stringify(r.labelSelector),
+          r.webhookUrl,
+          r.webhookSecret,
+          JSON.stringify(r.actions),
+          r.enabled,
+        ],
       );
       return row!.id;
     },
     async send(deviceId, channel, records, receivedAtMs = Date.now()) {
       const payloads = records.map((r) => new TextEncoder().encode(JSON.stringify(r)));
-      const data = encodeEnvelope({ channel, tenantId, deviceId, messages: payloads.map((payload) => ({ receivedAtMs, payload })) });
-      await js.publish(subjects.ingest(tenantId, deviceId, channel), data, { msgID: `${suffix}-${++counter}` });
+      const data = encodeEnvelope({
+        channel,
+        tenantId,
+        deviceId,
+        messages: payloads.map((payload) => ({ receivedAtMs, payload })),
+      });
+      await js.publish(subjects.ingest(tenantId, deviceId, channel), data, {
+        msgID: `${suffix}-${++counter}`,
+      });
     },
     async close() {
       await jsm.streams.delete(subjects.stream).catch(() => undefined);
-      await new Kvm(nc).open(bucket).then((kv) => kv.destroy()).catch(() => undefined);
+      await new Kvm(nc)
+        .open(bucket)
+        .then((kv) => kv.destroy())
+        .catch(() => undefined);
       await nc.drain();
       await db.drop();
     },
@@ -102,7 +141,10 @@ export interface ReceivedHook {
 }
 
 /** A local webhook receiver on a random port; answers `status(n)` for the n-th request (default 200). */
-export async function startWebhookReceiver(secret: string, status: (n: number) => number = () => 200): Promise<{
+export async function startWebhookReceiver(
+  secret: string,
+  status: (n: number) => number = () => 200,
+): Promise<{
   url: string;
   received: ReceivedHook[];
   close(): Promise<void>;
@@ -119,7 +161,11 @@ export async function startWebhookReceiver(secret: string, status: (n: number) =
         received.push({
           body,
           json: JSON.parse(body) as ReceivedHook['json'],
-          validSignature: verifySignature(secret, body, req.headers['x-iotlog-signature'] as string | undefined),
+          validSignature: verifySignature(
+            secret,
+            body,
+            req.headers['x-iotlog-signature'] as string | undefined,
+          ),
           at: Date.now(),
         });
       }

@@ -31,7 +31,12 @@ export function createTicker(deps: {
 }): Ticker {
   const { db, rules, store, seen, effects, slackMs } = deps;
 
-  async function step(rule: LoadedRule, deviceId: string, fn: (s: RuleState) => Step, message: string): Promise<void> {
+  async function step(
+    rule: LoadedRule,
+    deviceId: string,
+    fn: (s: RuleState) => Step,
+    message: string,
+  ): Promise<void> {
     const r = await stepState(store, stateKey(rule.id, deviceId), fn);
     if (r.change) await effects.apply(rule, deviceId, r.change, { message });
   }
@@ -63,7 +68,12 @@ export function createTicker(deps: {
             const lastSeen = c.metric ? sv?.m[c.metric] : sv?.t;
             const baseline = Math.max(rule.createdAtMs, d.createdAtMs);
             const what = c.metric ? `metric ${c.metric}` : 'data';
-            await step(rule, d.id, (s) => tickNoData(c, s, lastSeen, baseline, now, slackMs), `no ${what} for ${c.afterSeconds} s`);
+            await step(
+              rule,
+              d.id,
+              (s) => tickNoData(c, s, lastSeen, baseline, now, slackMs),
+              `no ${what} for ${c.afterSeconds} s`,
+            );
           }
         }
       }
@@ -71,7 +81,12 @@ export function createTicker(deps: {
         const c = rule.condition;
         if (c.type === 'threshold' && c.forSeconds > 0) {
           for (const d of await stateDevices(rule)) {
-            await step(rule, d, (s) => tickThreshold(c, s, now), `${c.metric} ${c.op} ${c.value} for ${c.forSeconds} s`);
+            await step(
+              rule,
+              d,
+              (s) => tickThreshold(c, s, now),
+              `${c.metric} ${c.op} ${c.value} for ${c.forSeconds} s`,
+            );
           }
         } else if (c.type === 'log_match') {
           for (const d of await stateDevices(rule)) {

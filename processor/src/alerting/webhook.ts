@@ -15,7 +15,13 @@ export function sign(secret: string, body: string, unixSeconds = Math.floor(Date
 }
 
 /** Verifies a signature header against the raw body; refuses timestamps more than `toleranceS` away. */
-export function verifySignature(secret: string, body: string, header: string | null | undefined, toleranceS = 300, now = Date.now()): boolean {
+export function verifySignature(
+  secret: string,
+  body: string,
+  header: string | null | undefined,
+  toleranceS = 300,
+  now = Date.now(),
+): boolean {
   if (!header) return false;
   const parts = Object.fromEntries(header.split(',').map((p) => p.split('=', 2) as [string, string]));
   const t = Number(parts.t);
@@ -34,7 +40,12 @@ export interface WebhookOptions {
   timeoutMs: number;
 }
 
-export const DEFAULT_WEBHOOK_OPTIONS: WebhookOptions = { maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 30_000, timeoutMs: 5_000 };
+export const DEFAULT_WEBHOOK_OPTIONS: WebhookOptions = {
+  maxAttempts: 6,
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+  timeoutMs: 5_000,
+};
 
 export interface WebhookSender {
   /** Delivers in the background (retries included); the promise settles when delivery ended either way. */
@@ -45,13 +56,24 @@ export interface WebhookSender {
 
 const retryable = (status: number) => status >= 500 || status === 408 || status === 429;
 
-export function createWebhookSender(deps: { db: Queryable; logger: Logger; options?: Partial<WebhookOptions> }): WebhookSender {
+export function createWebhookSender(deps: {
+  db: Queryable;
+  logger: Logger;
+  options?: Partial<WebhookOptions>;
+}): WebhookSender {
   const o = { ...DEFAULT_WEBHOOK_OPTIONS, ...deps.options };
   const log = deps.logger.child({ component: 'webhook' });
   const inFlight = new Set<Promise<boolean>>();
   const stop = new AbortController();
 
-  const record = (alertId: string, attempt: number, url: string, statusCode: number | null, error: string | null, durationMs: number) =>
+  const record = (
+    alertId: string,
+    attempt: number,
+    url: string,
+    statusCode: number | null,
+    error: string | null,
+    durationMs: number,
+  ) =>
     deps.db.query(
       'INSERT INTO notification_deliveries (alert_id, attempt, url, status_code, error, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)',
       [alertId, attempt, url, statusCode, error, durationMs],
@@ -66,7 +88,11 @@ export function createWebhookSender(deps: { db: Queryable; logger: Logger; optio
       try {
         const res = await fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: sign(secret, body), 'user-agent': 'iotlog-alerting' },
+          headers: {
+            'content-type': 'application/json',
+            [SIGNATURE_HEADER]: sign(secret, body),
+            'user-agent': 'iotlog-alerting',
+          },
           body,
           signal: AbortSignal.any([AbortSignal.timeout(o.timeoutMs), stop.signal]),
         });
