@@ -1,6 +1,7 @@
 // Authenticated CONNECTs per second on one broker process: a cold run (every device unknown to the
 // credential cache: one PostgreSQL lookup each, as after a restart) then a warm run (cache hits). Each
-// client connects, waits for CONNACK 0, disconnects. Two client processes, 200 connects in flight.
+// client connects, waits for CONNACK 0, disconnects. Two client processes, 200 connects in flight each.
+// A third run on a broker with AUTH_MODE=open shows what aedes itself costs on this machine.
 // Env: BENCH_DEVICES (5000), BENCH_CONCURRENCY (200 per client process).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -67,6 +68,14 @@ try {
       `${label.padEnd(5)} ${r.connects} connects (${r.failures} failed) in ${r.seconds.toFixed(2)} s = ${Math.round(r.connects / r.seconds)}/s, broker CPU ${results[label].cpuUsPerConnect.toFixed(0)} us/connect`,
     );
   }
+  await broker.stop();
+  // the same storm on a broker without authentication (AUTH_MODE=open): what aedes itself costs here
+  const open = await startIotlogBroker({ DATABASE_URL: db.url, NATS_URL, NATS_PREFIX: `bench_${tag}`, INGEST_STREAM: stream, AUTH_MODE: 'open' });
+  services.push(open);
+  const cpu0 = cpuSeconds(open.pid);
+  const r = await storm(open.port, devices, 'open');
+  const openCpu = ((cpuSeconds(open.pid) - cpu0) / Math.max(1, r.connects)) * 1e6;
+  console.log(`open  ${r.connects} connects (${r.failures} failed) in ${r.seconds.toFixed(2)} s = ${Math.round(r.connects / r.seconds)}/s, broker CPU ${openCpu.toFixed(0)} us/connect (no auth: aedes baseline)`);
   const rate = (r: Storm) => Math.round(r.connects / r.seconds);
   console.log(`connects_per_s=${rate(results.warm!)} cold_connects_per_s=${rate(results.cold!)}`);
 } finally {
