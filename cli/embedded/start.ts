@@ -2,6 +2,7 @@
 // DATA_DIR and the in-process bus (processor/src/bus/memory.ts) in place of JetStream, with the same delivery
 // rules. DATABASE_URL, NATS_URL and REDIS_URL switch each part to a real server.
 import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBroker, createJetStreamSink, createNatsBus, createPgAuthStore, ensureIngestStream, loadEnv as loadBrokerEnv, type IngestSink } from '@iotlog/broker';
@@ -51,7 +52,29 @@ async function onPort<T>(variable: string, port: number, host: string, start: ()
   }
 }
 
+/** Fails fast, before the database is opened, when one of the fixed ports is taken. */
+async function assertPortsFree(env: UpEnv): Promise<void> {
+  const ports: [string, number][] = [
+    ['MQTT_PORT', env.MQTT_PORT],
+    ['BROKER_HTTP_PORT', env.BROKER_HTTP_PORT],
+    ['PROCESSOR_HTTP_PORT', env.PROCESSOR_HTTP_PORT],
+    ['CONSOLE_PORT', env.CONSOLE_PORT],
+  ];
+  for (const [variable, port] of ports) {
+    if (port === 0) continue;
+    await onPort(variable, port, env.HOST, async () => {
+      const server = createServer();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, env.HOST, () => resolve());
+      });
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+  }
+}
+
 export async function startEmbedded(env: UpEnv, source: Record<string, string | undefined>, logger: Logger): Promise<Embedded> {
+  await assertPortsFree(env);
   const closers: Closer[] = [];
   const closeAll = async () => {
     for (const c of closers.reverse()) await c().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
