@@ -82,7 +82,8 @@ function documentStreams(app: OpenAPIHono<AppEnv>) {
     method: 'get',
     path: '/api/logs/tail',
     tags: ['logs'],
-    summary: 'Live tail (Server-Sent Events): `ready`, then `log` events (LogLine JSON), `dropped` on overflow',
+    summary:
+      'Live tail (Server-Sent Events): `ready`, then `log` events (LogLine JSON), `dropped` on overflow',
     request: { query: LogFilterQuery },
     responses: { 200: { description: 'text/event-stream' } },
   });
@@ -91,7 +92,12 @@ function documentStreams(app: OpenAPIHono<AppEnv>) {
     path: '/api/logs/export',
     tags: ['logs'],
     summary: 'Export matching logs, newest first, streamed (format=csv|ndjson, limit default 100000)',
-    request: { query: LogFilterQuery.extend({ format: z.enum(['csv', 'ndjson']).optional(), limit: z.string().optional() }) },
+    request: {
+      query: LogFilterQuery.extend({
+        format: z.enum(['csv', 'ndjson']).optional(),
+        limit: z.string().optional(),
+      }),
+    },
     responses: { 200: { description: 'text/csv or application/x-ndjson attachment' } },
   });
 }

@@ -10,7 +10,11 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-export async function writeAudit(db: Sql, who: { orgId: string; actor: string }, e: AuditEntry): Promise<void> {
+export async function writeAudit(
+  db: Sql,
+  who: { orgId: string; actor: string },
+  e: AuditEntry,
+): Promise<void> {
   await db.rows(sql`
     INSERT INTO audit_log (organization_id, tenant_id, actor, action, target_type, target_id, details)
     VALUES (${who.orgId}::uuid, ${e.tenantId ?? null}::uuid, ${who.actor}, ${e.action}, ${e.targetType},

@@ -15,9 +15,16 @@ export const envSchema = z.object({
   // NATS server for the live tail and control events (credential revocation).
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
   // Subject prefix (ARCHITECTURE.md "NATS subjects"); tests and benches use their own.
-  NATS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('iot'),
+  NATS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('iot'),
   // Console session lifetime in seconds (sliding is not used: sign in again after it).
-  SESSION_TTL: z.coerce.number().int().min(60).default(12 * 3600),
+  SESSION_TTL: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(12 * 3600),
   // Mark the session cookie Secure (set true behind HTTPS).
   COOKIE_SECURE: bool.default(false),
   // Trust X-Forwarded-For for the client address (login rate limit) when behind a proxy.

@@ -33,7 +33,11 @@ export class ForbiddenError extends ApiError {
 
 export class CsrfError extends ApiError {
   constructor() {
-    super('auth.csrf', 403, 'missing or wrong x-csrf-token header (read it from GET /api/auth/me or the iotlog_csrf cookie)');
+    super(
+      'auth.csrf',
+      403,
+      'missing or wrong x-csrf-token header (read it from GET /api/auth/me or the iotlog_csrf cookie)',
+    );
   }
 }
 

@@ -6,7 +6,15 @@ export function createLogger(level: string): Logger {
     level,
     base: { service: 'console' },
     redact: {
-      paths: ['password', '*.password', 'token', '*.token', 'req.headers.cookie', 'req.headers.authorization', '*.oneTimePassword'],
+      paths: [
+        'password',
+        '*.password',
+        'token',
+        '*.token',
+        'req.headers.cookie',
+        'req.headers.authorization',
+        '*.oneTimePassword',
+      ],
       censor: '[redacted]',
     },
   });

@@ -11,13 +11,19 @@ export interface RunningConsole {
   close(): Promise<void>;
 }
 
-export async function startConsole(deps: ConsoleDeps & { port: number; host?: string }): Promise<RunningConsole> {
+export async function startConsole(
+  deps: ConsoleDeps & { port: number; host?: string },
+): Promise<RunningConsole> {
   const app = createApp(deps);
   const host = deps.host ?? '127.0.0.1';
-  const { server, info } = await new Promise<{ server: ReturnType<typeof serve>; info: AddressInfo }>((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port: deps.port, hostname: host }, (info) => resolve({ server, info }));
-    server.once('error', reject);
-  });
+  const { server, info } = await new Promise<{ server: ReturnType<typeof serve>; info: AddressInfo }>(
+    (resolve, reject) => {
+      const server = serve({ fetch: app.fetch, port: deps.port, hostname: host }, (info) =>
+        resolve({ server, info }),
+      );
+      server.once('error', reject);
+    },
+  );
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   deps.logger.child({ component: 'server' }).info({ port: info.port, host }, 'console listening');
   return {

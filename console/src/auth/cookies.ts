@@ -8,7 +8,12 @@ export const CSRF_COOKIE = 'iotlog_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
 
 export function setSessionCookies(c: Context, config: ConsoleConfig, session: string, csrf: string): void {
-  const base = { path: '/', sameSite: 'Lax', secure: config.cookieSecure, maxAge: config.sessionTtlSeconds } as const;
+  const base = {
+    path: '/',
+    sameSite: 'Lax',
+    secure: config.cookieSecure,
+    maxAge: config.sessionTtlSeconds,
+  } as const;
   setCookie(c, SESSION_COOKIE, session, { ...base, httpOnly: true });
   setCookie(c, CSRF_COOKIE, csrf, { ...base, httpOnly: false });
 }

@@ -26,7 +26,15 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     }
     const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
     if (bearer !== undefined) {
-      const row = await db.one<MembershipRow & { id: string; user_id: string; email: string; token_role: Role; last_used_at: Date | null }>(sql`
+      const row = await db.one<
+        MembershipRow & {
+          id: string;
+          user_id: string;
+          email: string;
+          token_role: Role;
+          last_used_at: Date | null;
+        }
+      >(sql`
         SELECT t.id, t.user_id, t.last_used_at, t.organization_id, t.role AS token_role, m.role, m.tenant_ids, u.email
         FROM api_tokens t
         JOIN memberships m ON m.user_id = t.user_id AND m.organization_id = t.organization_id
@@ -42,7 +50,16 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       const caller: Caller = { userId: row.user_id, email: row.email, via: 'token', tokenId: row.id };
       c.set('caller', caller);
       c.set('csrf', null);
-      c.set('scope', new Scope(caller, row.organization_id, minRole(row.token_role, row.role), row.tenant_ids, await visibleTenants(db, row)));
+      c.set(
+        'scope',
+        new Scope(
+          caller,
+          row.organization_id,
+          minRole(row.token_role, row.role),
+          row.tenant_ids,
+          await visibleTenants(db, row),
+        ),
+      );
       return next();
     }
     const cookie = sessionCookie(c);
@@ -58,14 +75,19 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     const caller: Caller = { userId: session.user_id, email: session.email, via: 'session' };
     c.set('caller', caller);
     c.set('csrf', session.csrf_token);
-    const orgFilter = requestedOrg === undefined ? sql`` : sql` AND m.organization_id = ${requestedOrg}::uuid`;
+    const orgFilter =
+      requestedOrg === undefined ? sql`` : sql` AND m.organization_id = ${requestedOrg}::uuid`;
     const m = await db.one<MembershipRow>(sql`
       SELECT m.organization_id, m.role, m.tenant_ids FROM memberships m
       JOIN organizations o ON o.id = m.organization_id
       WHERE m.user_id = ${session.user_id}::uuid${orgFilter}
       ORDER BY o.created_at, o.id LIMIT 1`);
-    if (!m && requestedOrg !== undefined) throw new ForbiddenError('you are not a member of that organization');
-    c.set('scope', m ? new Scope(caller, m.organization_id, m.role, m.tenant_ids, await visibleTenants(db, m)) : null);
+    if (!m && requestedOrg !== undefined)
+      throw new ForbiddenError('you are not a member of that organization');
+    c.set(
+      'scope',
+      m ? new Scope(caller, m.organization_id, m.role, m.tenant_ids, await visibleTenants(db, m)) : null,
+    );
     return next();
   };
 }
@@ -73,7 +95,9 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
 /** Tenant ids of the organization the membership may see (all, or its tenant_ids that still exist there). */
 async function visibleTenants(db: Sql, m: MembershipRow): Promise<string[]> {
   const limit = m.tenant_ids === null ? sql`` : sql` AND id = ANY(${uuidArray(m.tenant_ids)})`;
-  const rows = await db.rows<{ id: string }>(sql`SELECT id FROM tenants WHERE organization_id = ${m.organization_id}::uuid${limit}`);
+  const rows = await db.rows<{ id: string }>(
+    sql`SELECT id FROM tenants WHERE organization_id = ${m.organization_id}::uuid${limit}`,
+  );
   return rows.map((r) => r.id);
 }
 

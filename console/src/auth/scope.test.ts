@@ -5,7 +5,8 @@ const caller = { userId: 'u', email: 'a@b.test', via: 'session' as const };
 
 describe('Scope', () => {
   it('maps roles to permissions', () => {
-    const of = (role: 'owner' | 'admin' | 'operator' | 'viewer', tenants: string[] | null = null) => new Scope(caller, 'o', role, tenants);
+    const of = (role: 'owner' | 'admin' | 'operator' | 'viewer', tenants: string[] | null = null) =>
+      new Scope(caller, 'o', role, tenants);
     expect(of('viewer').can('read')).toBe(true);
     expect(of('viewer').can('devices.write')).toBe(false);
     expect(of('operator').can('devices.write')).toBe(true);

@@ -62,8 +62,11 @@ export class Scope {
 
   require(permission: Permission): void {
     if (!this.can(permission)) {
-      const limited = permission === 'tenants.write' && this.tenantIds !== null ? ' with access to all tenants' : '';
-      throw new ForbiddenError(`role ${this.role} may not ${permission}; needs ${minimumRole[permission]}${limited}`);
+      const limited =
+        permission === 'tenants.write' && this.tenantIds !== null ? ' with access to all tenants' : '';
+      throw new ForbiddenError(
+        `role ${this.role} may not ${permission}; needs ${minimumRole[permission]}${limited}`,
+      );
     }
   }
 

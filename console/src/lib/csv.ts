@@ -42,6 +42,7 @@ export function parseCsv(text: string): { line: number; fields: string[] }[] {
 }
 
 export function csvField(value: unknown): string {
-  const s = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+  const s =
+    value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

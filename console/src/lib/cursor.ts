@@ -10,9 +10,17 @@ export function decodeCursor(cursor: string, length: number): string[] {
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch (cause) {
-    throw new ValidationError('invalid cursor; pass nextCursor from the previous page unchanged', undefined, cause);
+    throw new ValidationError(
+      'invalid cursor; pass nextCursor from the previous page unchanged',
+      undefined,
+      cause,
+    );
   }
-  if (!Array.isArray(parsed) || parsed.length !== length || !parsed.every((v) => typeof v === 'string' || typeof v === 'number')) {
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== length ||
+    !parsed.every((v) => typeof v === 'string' || typeof v === 'number')
+  ) {
     throw new ValidationError('invalid cursor; pass nextCursor from the previous page unchanged');
   }
   return parsed.map(String);

@@ -46,12 +46,16 @@ export function onError(logger: Logger) {
       return send(c, problem(err.status, err.code, err.message, err.details));
     }
     const pg = pgCode(err);
-    if (pg === '23505') return send(c, problem(409, 'db.duplicate', 'already exists (a unique name or key is taken)'));
+    if (pg === '23505')
+      return send(c, problem(409, 'db.duplicate', 'already exists (a unique name or key is taken)'));
     if (pg === '22P02' || pg === '22007' || pg === '22008') {
       return send(c, problem(400, 'request.invalid', 'invalid value in the request'));
     }
     if (err instanceof HTTPException) {
-      return send(c, problem(err.status, `http.${err.status}`, err.message || (titles[err.status] ?? 'error')));
+      return send(
+        c,
+        problem(err.status, `http.${err.status}`, err.message || (titles[err.status] ?? 'error')),
+      );
     }
     logger.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error');
     return send(c, problem(500, 'internal', 'internal error; see the console logs'));

@@ -10,7 +10,9 @@ export function router(): OpenAPIHono<AppEnv> {
         const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
         const first = issues[0];
         throw new ValidationError(
-          first ? `invalid ${result.target}: ${first.path || '(root)'}: ${first.message}` : `invalid ${result.target}`,
+          first
+            ? `invalid ${result.target}: ${first.path || '(root)'}: ${first.message}`
+            : `invalid ${result.target}`,
           issues,
           result.error,
         );

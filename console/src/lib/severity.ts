@@ -1,7 +1,16 @@
 // Syslog severities (ARCHITECTURE.md "Records"): 0 emerg .. 7 debug.
 import { ValidationError } from '../errors.js';
 
-export const severityNames = ['emerg', 'alert', 'crit', 'error', 'warning', 'notice', 'info', 'debug'] as const;
+export const severityNames = [
+  'emerg',
+  'alert',
+  'crit',
+  'error',
+  'warning',
+  'notice',
+  'info',
+  'debug',
+] as const;
 const aliases: Record<string, number> = { err: 3, warn: 4, critical: 2, emergency: 0, information: 6 };
 
 export function parseSeverity(value: string): number {
@@ -16,5 +25,8 @@ export function parseSeverity(value: string): number {
 
 export function parseSeverityList(value: string | undefined): number[] | undefined {
   if (!value) return undefined;
-  return value.split(',').filter((s) => s.trim() !== '').map(parseSeverity);
+  return value
+    .split(',')
+    .filter((s) => s.trim() !== '')
+    .map(parseSeverity);
 }

@@ -24,7 +24,10 @@ export function serveWebApp(dir: string) {
     const rel = normalize(decodeURIComponent(c.req.path)).replace(/^([/\\])+/, '');
     let file = join(root, rel);
     if (!(file + sep).startsWith(root + sep) && file !== root) return next();
-    const isFile = await stat(file).then((st) => st.isFile(), () => false);
+    const isFile = await stat(file).then(
+      (st) => st.isFile(),
+      () => false,
+    );
     if (!isFile) {
       if (extname(rel) !== '') return next(); // a missing asset is a 404, not the app
       file = join(root, 'index.html');

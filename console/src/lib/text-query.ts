@@ -26,5 +26,7 @@ export function escapeLike(term: string): string {
 /** The same semantics in memory (live tail). */
 export function matchesText(q: TextQuery, message: string): boolean {
   const m = message.toLowerCase();
-  return q.include.every((t) => m.includes(t.toLowerCase())) && !q.exclude.some((t) => m.includes(t.toLowerCase()));
+  return (
+    q.include.every((t) => m.includes(t.toLowerCase())) && !q.exclude.some((t) => m.includes(t.toLowerCase()))
+  );
 }

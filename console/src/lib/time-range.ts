@@ -14,17 +14,25 @@ export interface TimeRange {
   to: Date;
 }
 
-export function resolveRange(q: { since?: string; from?: string; to?: string }, defaultSince = '1h', now = Date.now()): TimeRange {
+export function resolveRange(
+  q: { since?: string; from?: string; to?: string },
+  defaultSince = '1h',
+  now = Date.now(),
+): TimeRange {
   const to = q.to ? new Date(q.to) : new Date(now);
   let from: Date;
   if (q.from) from = new Date(q.from);
   else from = new Date(to.getTime() - parseDuration(q.since ?? defaultSince));
-  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new ValidationError('from/to must be ISO-8601 times');
-  if (from.getTime() >= to.getTime()) throw new ValidationError('the time range is empty: from must be before to');
+  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()))
+    throw new ValidationError('from/to must be ISO-8601 times');
+  if (from.getTime() >= to.getTime())
+    throw new ValidationError('the time range is empty: from must be before to');
   return { from, to };
 }
 
-const niceSeconds = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
+const niceSeconds = [
+  1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800,
+];
 
 /** The smallest "nice" bucket (seconds) giving at most `maxBuckets` buckets over the range. */
 export function bucketSeconds(range: TimeRange, maxBuckets: number): number {

@@ -54,14 +54,23 @@ export class Client {
   bearer: string | null = null;
   constructor(readonly h: Harness) {}
 
-  async req(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  async req(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
     const h: Record<string, string> = { ...headers };
     if (this.cookies.size > 0) h.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (this.csrf && method !== 'GET' && !('x-csrf-token' in h)) h['x-csrf-token'] = this.csrf;
     if (this.orgId && !('x-org-id' in h)) h['x-org-id'] = this.orgId;
     if (this.bearer) h.authorization = `Bearer ${this.bearer}`;
     if (body !== undefined) h['content-type'] = 'application/json';
-    const res = await this.h.app.request(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await this.h.app.request(path, {
+      method,
+      headers: h,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';');
       const i = pair?.indexOf('=') ?? -1;
@@ -93,7 +102,11 @@ export class Client {
 export const PASSWORD = 'correct horse battery';
 
 /** An organization with one tenant and a signed-in member of the given role. */
-export async function seedOrg(h: Harness, name: string, role: 'owner' | 'admin' | 'operator' | 'viewer' = 'owner') {
+export async function seedOrg(
+  h: Harness,
+  name: string,
+  role: 'owner' | 'admin' | 'operator' | 'viewer' = 'owner',
+) {
   const slug = `${name.toLowerCase()}-${randomBytes(3).toString('hex')}`;
   const org = await createOrganization(h.sql, name, slug);
   const email = `${role}@${slug}.test`;
@@ -107,16 +120,31 @@ export async function seedOrg(h: Harness, name: string, role: 'owner' | 'admin' 
 }
 
 /** Add another member with `role` to an org and return a signed-in client. */
-export async function memberClient(h: Harness, orgId: string, role: 'owner' | 'admin' | 'operator' | 'viewer', tenantIds?: string[]) {
+export async function memberClient(
+  h: Harness,
+  orgId: string,
+  role: 'owner' | 'admin' | 'operator' | 'viewer',
+  tenantIds?: string[],
+) {
   const email = `${role}-${randomBytes(3).toString('hex')}@example.test`;
-  const { userId } = await addMember(h.sql, { orgId, email, role, password: PASSWORD, tenantIds: tenantIds ?? null });
+  const { userId } = await addMember(h.sql, {
+    orgId,
+    email,
+    role,
+    password: PASSWORD,
+    tenantIds: tenantIds ?? null,
+  });
   const client = new Client(h);
   await client.login(email, PASSWORD);
   return { client, userId, email };
 }
 
 /** Poll until fn returns a truthy value (generous deadline for a loaded machine). */
-export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  fn: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -14,13 +14,22 @@ describe('setup, login, sessions, CSRF', () => {
   it('creates the first owner once, then refuses setup', async () => {
     const c = new Client(h);
     expect(await c.json('GET', '/api/setup', undefined, 200)).toEqual({ needed: true });
-    const me = await c.json('POST', '/api/setup', { organization: 'Acme Corp', email: 'Root@Acme.test', password: PASSWORD }, 200);
+    const me = await c.json(
+      'POST',
+      '/api/setup',
+      { organization: 'Acme Corp', email: 'Root@Acme.test', password: PASSWORD },
+      200,
+    );
     expect(me.user.email).toBe('root@acme.test');
     expect(me.organizations).toHaveLength(1);
     expect(me.organizations[0].role).toBe('owner');
     expect(me.current.role).toBe('owner');
     expect(c.cookies.get('iotlog_session')).toBeTruthy();
-    const again = await new Client(h).req('POST', '/api/setup', { organization: 'Evil', email: 'x@evil.test', password: PASSWORD });
+    const again = await new Client(h).req('POST', '/api/setup', {
+      organization: 'Evil',
+      email: 'x@evil.test',
+      password: PASSWORD,
+    });
     expect(again.status).toBe(409);
     expect(again.headers.get('content-type')).toContain('application/problem+json');
     expect((await bodyOf(again)).code).toBe('setup.done');
@@ -42,7 +51,10 @@ describe('setup, login, sessions, CSRF', () => {
 
   it('rejects wrong passwords and unknown users alike', async () => {
     const a = await seedOrg(h, 'Wrong');
-    for (const body of [{ email: a.email, password: 'nope-nope-nope' }, { email: 'ghost@nowhere.test', password: PASSWORD }]) {
+    for (const body of [
+      { email: a.email, password: 'nope-nope-nope' },
+      { email: 'ghost@nowhere.test', password: PASSWORD },
+    ]) {
       const res = await new Client(h).req('POST', '/api/auth/login', body);
       expect(res.status).toBe(401);
       expect((await bodyOf(res)).code).toBe('auth.bad_credentials');
@@ -53,7 +65,9 @@ describe('setup, login, sessions, CSRF', () => {
     const a = await seedOrg(h, 'Limit');
     const c = new Client(h);
     for (let i = 0; i < 3; i++) {
-      expect((await c.req('POST', '/api/auth/login', { email: a.email, password: 'bad-password-x' })).status).toBe(401);
+      expect(
+        (await c.req('POST', '/api/auth/login', { email: a.email, password: 'bad-password-x' })).status,
+      ).toBe(401);
     }
     const limited = await c.req('POST', '/api/auth/login', { email: a.email, password: PASSWORD });
     expect(limited.status).toBe(429);
@@ -61,7 +75,9 @@ describe('setup, login, sessions, CSRF', () => {
     expect((await bodyOf(limited)).code).toBe('auth.rate_limited');
     // another email from the same address is not limited
     const b = await seedOrg(h, 'Other');
-    expect((await new Client(h).req('POST', '/api/auth/login', { email: b.email, password: PASSWORD })).status).toBe(200);
+    expect(
+      (await new Client(h).req('POST', '/api/auth/login', { email: b.email, password: PASSWORD })).status,
+    ).toBe(200);
   });
 
   it('requires the CSRF header on unsafe methods with a cookie session', async () => {
@@ -88,9 +104,19 @@ describe('setup, login, sessions, CSRF', () => {
 
   it('changes the password with the current one', async () => {
     const a = await seedOrg(h, 'Pw');
-    const bad = await a.client.req('POST', '/api/auth/password', { currentPassword: 'wrong-wrong', newPassword: 'another long pw' });
+    const bad = await a.client.req('POST', '/api/auth/password', {
+      currentPassword: 'wrong-wrong',
+      newPassword: 'another long pw',
+    });
     expect(bad.status).toBe(401);
-    expect((await a.client.req('POST', '/api/auth/password', { currentPassword: PASSWORD, newPassword: 'another long pw' })).status).toBe(204);
+    expect(
+      (
+        await a.client.req('POST', '/api/auth/password', {
+          currentPassword: PASSWORD,
+          newPassword: 'another long pw',
+        })
+      ).status,
+    ).toBe(204);
     await new Client(h).login(a.email, 'another long pw');
   });
 
@@ -107,7 +133,15 @@ describe('setup, login, sessions, CSRF', () => {
     expect((await h.app.request('/healthz')).status).toBe(200);
     const doc = await bodyOf(await h.app.request('/api/openapi.json'));
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/devices', '/api/logs/search', '/api/tenants/{id}', '/api/logs/tail', '/api/logs/export']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/devices',
+        '/api/logs/search',
+        '/api/tenants/{id}',
+        '/api/logs/tail',
+        '/api/logs/export',
+      ]),
+    );
   });
 
   it('an unknown /api route is a 404 problem', async () => {

@@ -16,7 +16,13 @@ import { createSession, deleteSession, myOrganizations, userById } from './auth.
 import type { Context } from 'hono';
 import type { AppEnv } from '../../app-env.js';
 
-async function meOf(c: Context<AppEnv>, s: Services, userId: string, via: 'session' | 'token', csrf: string | null) {
+async function meOf(
+  c: Context<AppEnv>,
+  s: Services,
+  userId: string,
+  via: 'session' | 'token',
+  csrf: string | null,
+) {
   const user = await userById(s.sql, userId);
   if (!user) throw new UnauthenticatedError('user no longer exists');
   const scope = c.get('scope') ?? null;
@@ -48,7 +54,8 @@ export function authRoutes(s: Services) {
         method: 'post',
         path: '/setup',
         tags: ['auth'],
-        summary: 'First run: create the organization and its first owner (only while no user exists); signs in',
+        summary:
+          'First run: create the organization and its first owner (only while no user exists); signs in',
         request: { body: body(SetupBody) },
         responses: { 200: json(Me), ...errorResponses },
       }),
@@ -58,16 +65,29 @@ export function authRoutes(s: Services) {
         const userId = await s.sql.tx(async (tx) => {
           await tx.rows(sql`SELECT pg_advisory_xact_lock(hashtext('iotlog.console.setup'))`);
           if ((await countUsers(tx)) > 0) {
-            throw new ConflictError('setup.done', 'setup is already done; sign in, or ask an owner to invite you');
+            throw new ConflictError(
+              'setup.done',
+              'setup is already done; sign in, or ask an owner to invite you',
+            );
           }
           const org = await createOrganization(tx, input.organization, slugify(input.organization));
-          const { userId } = await addMember(tx, { orgId: org.id, email: input.email, name: input.name, role: 'owner', password: input.password });
-          await writeAudit(tx, { orgId: org.id, actor: `user:${input.email}` }, {
-            action: 'setup.owner_created',
-            targetType: 'user',
-            targetId: userId,
-            details: { organization: input.organization, email: input.email },
+          const { userId } = await addMember(tx, {
+            orgId: org.id,
+            email: input.email,
+            name: input.name,
+            role: 'owner',
+            password: input.password,
           });
+          await writeAudit(
+            tx,
+            { orgId: org.id, actor: `user:${input.email}` },
+            {
+              action: 'setup.owner_created',
+              targetType: 'user',
+              targetId: userId,
+              details: { organization: input.organization, email: input.email },
+            },
+          );
           return userId;
         });
         const session = await createSession(s.sql, userId, s.deps.config.sessionTtlSeconds);
@@ -80,7 +100,8 @@ export function authRoutes(s: Services) {
         method: 'post',
         path: '/auth/login',
         tags: ['auth'],
-        summary: 'Sign in with email and password (rate-limited per client address + email); sets the session cookie',
+        summary:
+          'Sign in with email and password (rate-limited per client address + email); sets the session cookie',
         request: { body: body(LoginBody) },
         responses: { 200: json(Me), ...errorResponses, 429: errorResponses[403] },
       }),
@@ -128,7 +149,8 @@ export function authRoutes(s: Services) {
         method: 'get',
         path: '/auth/me',
         tags: ['auth'],
-        summary: 'The signed-in user, CSRF token, organizations and current scope (x-org-id header or ?orgId=)',
+        summary:
+          'The signed-in user, CSRF token, organizations and current scope (x-org-id header or ?orgId=)',
         responses: { 200: json(Me), ...errorResponses },
       }),
       async (c) => {
@@ -151,15 +173,23 @@ export function authRoutes(s: Services) {
         const row = await s.sql.one<{ password_hash: string | null }>(
           sql`SELECT password_hash FROM users WHERE id = ${caller.userId}::uuid`,
         );
-        if (!(await verifyPassword(row?.password_hash, input.currentPassword))) throw new BadCredentialsError();
+        if (!(await verifyPassword(row?.password_hash, input.currentPassword)))
+          throw new BadCredentialsError();
         const hash = await hashPassword(input.newPassword);
         const cookie = sessionCookie(c);
         const keep = cookie === undefined ? '' : sha256Hex(cookie);
         await s.sql.tx(async (tx) => {
           await tx.rows(sql`UPDATE users SET password_hash = ${hash} WHERE id = ${caller.userId}::uuid`);
-          await tx.rows(sql`DELETE FROM console_sessions WHERE user_id = ${caller.userId}::uuid AND id <> ${keep}`);
+          await tx.rows(
+            sql`DELETE FROM console_sessions WHERE user_id = ${caller.userId}::uuid AND id <> ${keep}`,
+          );
           const scope = c.get('scope');
-          if (scope) await writeAudit(tx, scope, { action: 'user.password_changed', targetType: 'user', targetId: caller.userId });
+          if (scope)
+            await writeAudit(tx, scope, {
+              action: 'user.password_changed',
+              targetType: 'user',
+              targetId: caller.userId,
+            });
         });
         return c.body(null, 204);
       },

@@ -20,7 +20,10 @@ export const Me = z
   .object({
     user: z.object({ id: z.uuid(), email: z.string(), name: z.string().nullable() }),
     via: z.enum(['session', 'token']),
-    csrfToken: z.string().nullable().openapi({ description: 'send as x-csrf-token on POST/PUT/PATCH/DELETE' }),
+    csrfToken: z
+      .string()
+      .nullable()
+      .openapi({ description: 'send as x-csrf-token on POST/PUT/PATCH/DELETE' }),
     organizations: z.array(OrgSummary),
     current: z
       .object({ orgId: z.uuid(), role: z.enum(roles), tenantIds: z.array(z.uuid()).nullable() })

@@ -10,6 +10,8 @@ export interface NewSession {
 }
 
 export async function createSession(db: Sql, userId: string, ttlSeconds: number): Promise<NewSession> {
+  // housekeeping: expired sessions go away at the next sign-in
+  await db.rows(sql`DELETE FROM console_sessions WHERE expires_at < now()`);
   const cookie = randomSecret();
   const csrf = randomSecret('', 24);
   await db.rows(sql`
@@ -31,7 +33,13 @@ export interface MyOrg {
 }
 
 export async function myOrganizations(db: Sql, userId: string): Promise<MyOrg[]> {
-  const rows = await db.rows<{ id: string; name: string; slug: string; role: Role; tenant_ids: string[] | null }>(sql`
+  const rows = await db.rows<{
+    id: string;
+    name: string;
+    slug: string;
+    role: Role;
+    tenant_ids: string[] | null;
+  }>(sql`
     SELECT o.id, o.name, o.slug, m.role, m.tenant_ids FROM memberships m
     JOIN organizations o ON o.id = m.organization_id
     WHERE m.user_id = ${userId}::uuid ORDER BY o.created_at, o.id`);

@@ -60,14 +60,24 @@ const Issue = z.discriminatedUnion('kind', [
   }),
 ]);
 const Rotate = z.object({
-  revokeOthers: z.boolean().default(false).openapi({ description: 'revoke every other active token now (else they stay valid until revoked)' }),
+  revokeOthers: z
+    .boolean()
+    .default(false)
+    .openapi({ description: 'revoke every other active token now (else they stay valid until revoked)' }),
 });
-const Issued = z.object({ credential: Credential, token: z.string().nullable().openapi({ description: 'shown once' }) });
-const CredParams = IdParam.extend({ credentialId: z.uuid().openapi({ param: { name: 'credentialId', in: 'path' } }) });
+const Issued = z.object({
+  credential: Credential,
+  token: z.string().nullable().openapi({ description: 'shown once' }),
+});
+const CredParams = IdParam.extend({
+  credentialId: z.uuid().openapi({ param: { name: 'credentialId', in: 'path' } }),
+});
 
 export function credentialsRoutes(s: Services) {
   const load = async (id: string) => {
-    const r = await s.sql.one<CredRow>(sql`SELECT ${credColumns} FROM device_credentials WHERE id = ${id}::uuid`);
+    const r = await s.sql.one<CredRow>(
+      sql`SELECT ${credColumns} FROM device_credentials WHERE id = ${id}::uuid`,
+    );
     if (!r) throw new NotFoundError('credential', id);
     return toCredential(r);
   };
@@ -84,7 +94,9 @@ export function credentialsRoutes(s: Services) {
       async (c) => {
         const { id } = c.req.valid('param');
         await deviceInScope(s.sql, scopeOf(c), id);
-        const rows = await s.sql.rows<CredRow>(sql`SELECT ${credColumns} FROM device_credentials WHERE device_id = ${id}::uuid ORDER BY created_at, id`);
+        const rows = await s.sql.rows<CredRow>(
+          sql`SELECT ${credColumns} FROM device_credentials WHERE device_id = ${id}::uuid ORDER BY created_at, id`,
+        );
         return c.json({ items: rows.map(toCredential) }, 200);
       },
     )
@@ -109,12 +121,20 @@ export function credentialsRoutes(s: Services) {
           if (input.kind === 'token') {
             ({ credentialId, token } = await issueToken(tx, id, input.label ?? null));
           } else {
-            const r = await tx.one<{ id: string }>(sql`INSERT INTO device_credentials (device_id, kind, secret_hash, label)
+            const r = await tx.one<{
+              id: string;
+            }>(sql`INSERT INTO device_credentials (device_id, kind, secret_hash, label)
               VALUES (${id}::uuid, 'x509', ${input.fingerprint}, ${input.label ?? null}) RETURNING id`);
             if (!r) throw new Error('insert into device_credentials returned no row');
             credentialId = r.id;
           }
-          await writeAudit(tx, scope, { action: 'credential.issue', targetType: 'credential', targetId: credentialId, tenantId: d.tenant_id, details: { deviceId: id, kind: input.kind } });
+          await writeAudit(tx, scope, {
+            action: 'credential.issue',
+            targetType: 'credential',
+            targetId: credentialId,
+            tenantId: d.tenant_id,
+            details: { deviceId: id, kind: input.kind },
+          });
           return { credentialId, token };
         });
         return c.json({ credential: await load(out.credentialId), token: out.token }, 201);
@@ -141,10 +161,20 @@ export function credentialsRoutes(s: Services) {
             ? await tx.rows<{ id: string }>(sql`UPDATE device_credentials SET revoked_at = now()
                 WHERE device_id = ${id}::uuid AND kind = 'token' AND revoked_at IS NULL AND id <> ${issued.credentialId}::uuid RETURNING id`)
             : [];
-          await writeAudit(tx, scope, { action: 'credential.rotate', targetType: 'credential', targetId: issued.credentialId, tenantId: d.tenant_id, details: { deviceId: id, revoked: revoked.map((r) => r.id) } });
+          await writeAudit(tx, scope, {
+            action: 'credential.rotate',
+            targetType: 'credential',
+            targetId: issued.credentialId,
+            tenantId: d.tenant_id,
+            details: { deviceId: id, revoked: revoked.map((r) => r.id) },
+          });
           const events: ControlEvent[] = [
             { type: 'credential.rotated', deviceId: id, credentialId: issued.credentialId },
-            ...revoked.map((r) => ({ type: 'credential.revoked' as const, deviceId: id, credentialId: r.id })),
+            ...revoked.map((r) => ({
+              type: 'credential.revoked' as const,
+              deviceId: id,
+              credentialId: r.id,
+            })),
           ];
           return { ...issued, events };
         });
@@ -170,7 +200,13 @@ export function credentialsRoutes(s: Services) {
           const r = await tx.rows(sql`UPDATE device_credentials SET revoked_at = coalesce(revoked_at, now())
             WHERE id = ${credentialId}::uuid AND device_id = ${id}::uuid RETURNING id`);
           if (r.length === 0) throw new NotFoundError('credential', credentialId);
-          await writeAudit(tx, scope, { action: 'credential.revoke', targetType: 'credential', targetId: credentialId, tenantId: d.tenant_id, details: { deviceId: id } });
+          await writeAudit(tx, scope, {
+            action: 'credential.revoke',
+            targetType: 'credential',
+            targetId: credentialId,
+            tenantId: d.tenant_id,
+            details: { deviceId: id },
+          });
         });
         await publishControl(s, [{ type: 'credential.revoked', deviceId: id, credentialId }]);
         return c.json(await load(credentialId), 200);

@@ -10,7 +10,14 @@ import { iso } from '../../lib/schemas.js';
 import type { Services } from '../../services.js';
 
 export const Labels = z
-  .record(z.string().min(1).max(63).regex(/^[A-Za-z0-9_.\-/]+$/, 'label keys: letters, digits, _ . - /'), z.string().max(200))
+  .record(
+    z
+      .string()
+      .min(1)
+      .max(63)
+      .regex(/^[A-Za-z0-9_.\-/]+$/, 'label keys: letters, digits, _ . - /'),
+    z.string().max(200),
+  )
   .openapi({ example: { site: 'berlin', model: 'x2' } });
 
 export const DeviceName = z
@@ -30,7 +37,9 @@ export const Device = z
     online: z.boolean(),
     disabled: z.boolean(),
     disabledAt: z.string().nullable(),
-    messagesPerMinute: z.number().openapi({ description: 'logs + telemetry samples per minute over the last 5 minutes' }),
+    messagesPerMinute: z
+      .number()
+      .openapi({ description: 'logs + telemetry samples per minute over the last 5 minutes' }),
   })
   .openapi('Device');
 export type DeviceDto = z.infer<typeof Device>;
@@ -90,7 +99,11 @@ export async function messageRates(db: Sql, ids: string[]): Promise<Map<string, 
 }
 
 /** Insert a token credential; returns the token (shown once) and the credential id. */
-export async function issueToken(db: Sql, deviceId: string, label: string | null): Promise<{ token: string; credentialId: string }> {
+export async function issueToken(
+  db: Sql,
+  deviceId: string,
+  label: string | null,
+): Promise<{ token: string; credentialId: string }> {
   const token = newDeviceToken();
   const row = await db.one<{ id: string }>(sql`
     INSERT INTO device_credentials (device_id, kind, secret_hash, label)

@@ -46,17 +46,29 @@ const ListQuery = z.object({
 
 const CreateDevice = z.object({ tenantId: z.uuid(), name: DeviceName, labels: Labels.optional() });
 const UpdateDevice = z.object({ name: DeviceName.optional(), labels: Labels.optional() });
-const Created = z.object({ device: Device, token: z.string().openapi({ description: 'MQTT password, shown once' }), credentialId: z.uuid() });
+const Created = z.object({
+  device: Device,
+  token: z.string().openapi({ description: 'MQTT password, shown once' }),
+  credentialId: z.uuid(),
+});
 
 export function devicesRoutes(s: Services) {
   const setDisabled = async (scope: Scope, id: string, disabled: boolean) => {
     scope.require('devices.write');
     const row = await s.sql.tx(async (tx) => {
       const d = await deviceInScope(tx, scope, id);
-      await tx.rows(disabled
-        ? sql`UPDATE devices SET disabled_at = coalesce(disabled_at, now()), online = false WHERE id = ${id}::uuid`
-        : sql`UPDATE devices SET disabled_at = NULL WHERE id = ${id}::uuid`);
-      await writeAudit(tx, scope, { action: disabled ? 'device.disable' : 'device.enable', targetType: 'device', targetId: id, tenantId: d.tenant_id, details: { name: d.name } });
+      await tx.rows(
+        disabled
+          ? sql`UPDATE devices SET disabled_at = coalesce(disabled_at, now()), online = false WHERE id = ${id}::uuid`
+          : sql`UPDATE devices SET disabled_at = NULL WHERE id = ${id}::uuid`,
+      );
+      await writeAudit(tx, scope, {
+        action: disabled ? 'device.disable' : 'device.enable',
+        targetType: 'device',
+        targetId: id,
+        tenantId: d.tenant_id,
+        details: { name: d.name },
+      });
       return deviceInScope(tx, scope, id);
     });
     if (disabled) await publishControl(s, [{ type: 'device.disabled', deviceId: id }]);
@@ -71,7 +83,10 @@ export function devicesRoutes(s: Services) {
         tags: ['devices'],
         summary: 'List devices in scope (name order, cursor pagination)',
         request: { query: ListQuery },
-        responses: { 200: json(z.object({ items: z.array(Device), nextCursor: z.string().nullable() })), ...errorResponses },
+        responses: {
+          200: json(z.object({ items: z.array(Device), nextCursor: z.string().nullable() })),
+          ...errorResponses,
+        },
       }),
       async (c) => {
         const scope = scopeOf(c);
@@ -91,12 +106,18 @@ export function devicesRoutes(s: Services) {
         const rows = await s.sql.rows<DeviceRow>(sql`SELECT ${deviceColumns} FROM devices d
           WHERE ${sql.join(where, sql` AND `)} ORDER BY d.name, d.id LIMIT ${q.limit + 1}`);
         const page = rows.slice(0, q.limit);
-        const rates = await messageRates(s.sql, page.map((r) => r.id));
+        const rates = await messageRates(
+          s.sql,
+          page.map((r) => r.id),
+        );
         const last = page[page.length - 1];
-        return c.json({
-          items: page.map((r) => toDevice(r, rates.get(r.id) ?? 0)),
-          nextCursor: rows.length > q.limit && last ? encodeCursor([last.name, last.id]) : null,
-        }, 200);
+        return c.json(
+          {
+            items: page.map((r) => toDevice(r, rates.get(r.id) ?? 0)),
+            nextCursor: rows.length > q.limit && last ? encodeCursor([last.name, last.id]) : null,
+          },
+          200,
+        );
       },
     )
     .openapi(
@@ -114,13 +135,25 @@ export function devicesRoutes(s: Services) {
         const input = c.req.valid('json');
         const result = await s.sql.tx(async (tx) => {
           await tenantInScope(tx, scope, input.tenantId);
-          const dup = await tx.one(sql`SELECT 1 FROM devices WHERE tenant_id = ${input.tenantId}::uuid AND name = ${input.name}`);
-          if (dup) throw new ConflictError('device.duplicate', `a device named "${input.name}" exists in this tenant`);
+          const dup = await tx.one(
+            sql`SELECT 1 FROM devices WHERE tenant_id = ${input.tenantId}::uuid AND name = ${input.name}`,
+          );
+          if (dup)
+            throw new ConflictError(
+              'device.duplicate',
+              `a device named "${input.name}" exists in this tenant`,
+            );
           const d = await tx.one<{ id: string }>(sql`INSERT INTO devices (tenant_id, name, labels)
             VALUES (${input.tenantId}::uuid, ${input.name}, ${JSON.stringify(input.labels ?? {})}::jsonb) RETURNING id`);
           if (!d) throw new Error('insert into devices returned no row');
           const cred = await issueToken(tx, d.id, 'initial');
-          await writeAudit(tx, scope, { action: 'device.create', targetType: 'device', targetId: d.id, tenantId: input.tenantId, details: { name: input.name, labels: input.labels ?? {} } });
+          await writeAudit(tx, scope, {
+            action: 'device.create',
+            targetType: 'device',
+            targetId: d.id,
+            tenantId: input.tenantId,
+            details: { name: input.name, labels: input.labels ?? {} },
+          });
           return { device: toDevice(await deviceInScope(tx, scope, d.id)), ...cred };
         });
         return c.json(result, 201);
@@ -159,7 +192,13 @@ export function devicesRoutes(s: Services) {
           const d = await deviceInScope(tx, scope, id);
           await tx.rows(sql`UPDATE devices SET name = coalesce(${input.name ?? null}, name),
             labels = coalesce(${input.labels === undefined ? null : JSON.stringify(input.labels)}::jsonb, labels) WHERE id = ${id}::uuid`);
-          await writeAudit(tx, scope, { action: 'device.update', targetType: 'device', targetId: id, tenantId: d.tenant_id, details: { before: { name: d.name, labels: d.labels }, ...input } });
+          await writeAudit(tx, scope, {
+            action: 'device.update',
+            targetType: 'device',
+            targetId: id,
+            tenantId: d.tenant_id,
+            details: { before: { name: d.name, labels: d.labels }, ...input },
+          });
           return deviceInScope(tx, scope, id);
         });
         return c.json(toDevice(row), 200);
@@ -203,7 +242,13 @@ export function devicesRoutes(s: Services) {
         await s.sql.tx(async (tx) => {
           const d = await deviceInScope(tx, scope, id);
           await tx.rows(sql`DELETE FROM devices WHERE id = ${id}::uuid`);
-          await writeAudit(tx, scope, { action: 'device.delete', targetType: 'device', targetId: id, tenantId: d.tenant_id, details: { name: d.name } });
+          await writeAudit(tx, scope, {
+            action: 'device.delete',
+            targetType: 'device',
+            targetId: id,
+            tenantId: d.tenant_id,
+            details: { name: d.name },
+          });
         });
         await publishControl(s, [{ type: 'device.deleted', deviceId: id }]);
         return c.body(null, 204);

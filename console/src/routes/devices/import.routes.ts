@@ -14,7 +14,11 @@ import { DeviceName, issueToken, Labels } from './devices.repo.js';
 
 const ImportBody = z.object({
   tenantId: z.uuid(),
-  csv: z.string().min(1).max(5_000_000).openapi({ example: 'name,labels\npump-1,site=berlin;model=x2\npump-2,site=paris' }),
+  csv: z
+    .string()
+    .min(1)
+    .max(5_000_000)
+    .openapi({ example: 'name,labels\npump-1,site=berlin;model=x2\npump-2,site=paris' }),
 });
 const RowReport = z.object({
   line: z.number().int(),
@@ -24,7 +28,9 @@ const RowReport = z.object({
   token: z.string().nullable().openapi({ description: 'shown once' }),
   error: z.string().nullable(),
 });
-const ImportReport = z.object({ created: z.number().int(), failed: z.number().int(), rows: z.array(RowReport) }).openapi('ImportReport');
+const ImportReport = z
+  .object({ created: z.number().int(), failed: z.number().int(), rows: z.array(RowReport) })
+  .openapi('ImportReport');
 const MAX_ROWS = 10_000;
 
 function parseLabels(cell: string | undefined): Record<string, string> {
@@ -57,12 +63,17 @@ export function importRoutes(s: Services) {
       const header = rows.shift()?.fields.map((f) => f.trim().toLowerCase()) ?? [];
       const nameAt = header.indexOf('name');
       const labelsAt = header.indexOf('labels');
-      if (nameAt < 0) throw new ValidationError('the CSV needs a header row with a "name" column (and optionally "labels" as k=v;k2=v2)');
-      if (rows.length > MAX_ROWS) throw new ValidationError(`at most ${MAX_ROWS} rows per import; split the file`);
+      if (nameAt < 0)
+        throw new ValidationError(
+          'the CSV needs a header row with a "name" column (and optionally "labels" as k=v;k2=v2)',
+        );
+      if (rows.length > MAX_ROWS)
+        throw new ValidationError(`at most ${MAX_ROWS} rows per import; split the file`);
       const report: z.infer<typeof RowReport>[] = [];
       for (const row of rows) {
         const name = (row.fields[nameAt] ?? '').trim();
-        const fail = (error: string) => report.push({ line: row.line, name, ok: false, deviceId: null, token: null, error });
+        const fail = (error: string) =>
+          report.push({ line: row.line, name, ok: false, deviceId: null, token: null, error });
         const parsedName = DeviceName.safeParse(name);
         if (!parsedName.success) {
           fail(`invalid name: ${parsedName.error.issues[0]?.message ?? 'invalid'}`);
@@ -72,7 +83,9 @@ export function importRoutes(s: Services) {
         try {
           labels = Labels.parse(parseLabels(labelsAt >= 0 ? row.fields[labelsAt] : undefined));
         } catch (err) {
-          fail(`invalid labels: ${err instanceof z.ZodError ? (err.issues[0]?.message ?? 'invalid') : (err as Error).message}`);
+          fail(
+            `invalid labels: ${err instanceof z.ZodError ? (err.issues[0]?.message ?? 'invalid') : (err as Error).message}`,
+          );
           continue;
         }
         const created = await s.sql.tx(async (tx) => {
@@ -81,11 +94,25 @@ export function importRoutes(s: Services) {
             ON CONFLICT DO NOTHING RETURNING id`);
           if (!d) return null;
           const cred = await issueToken(tx, d.id, 'initial');
-          await writeAudit(tx, scope, { action: 'device.create', targetType: 'device', targetId: d.id, tenantId: input.tenantId, details: { name, labels, via: 'import' } });
+          await writeAudit(tx, scope, {
+            action: 'device.create',
+            targetType: 'device',
+            targetId: d.id,
+            tenantId: input.tenantId,
+            details: { name, labels, via: 'import' },
+          });
           return { deviceId: d.id, token: cred.token };
         });
         if (!created) fail(`a device named "${name}" already exists in this tenant`);
-        else report.push({ line: row.line, name, ok: true, deviceId: created.deviceId, token: created.token, error: null });
+        else
+          report.push({
+            line: row.line,
+            name,
+            ok: true,
+            deviceId: created.deviceId,
+            token: created.token,
+            error: null,
+          });
       }
       const ok = report.filter((r) => r.ok).length;
       return c.json({ created: ok, failed: report.length - ok, rows: report }, 200);

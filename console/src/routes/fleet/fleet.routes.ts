@@ -14,7 +14,15 @@ const Fleet = z
     offline: z.number().int(),
     disabled: z.number().int(),
     logsLastHour: z.number().int(),
-    perTenant: z.array(z.object({ tenantId: z.uuid(), name: z.string(), devices: z.number().int(), online: z.number().int(), disabled: z.number().int() })),
+    perTenant: z.array(
+      z.object({
+        tenantId: z.uuid(),
+        name: z.string(),
+        devices: z.number().int(),
+        online: z.number().int(),
+        disabled: z.number().int(),
+      }),
+    ),
     storage: z.object({
       mode: z.enum(['timescaledb', 'postgres', 'pglite']),
       edition: z.enum(['apache', 'timescale']).nullable(),
@@ -34,7 +42,13 @@ export function fleetRoutes(s: Services) {
     }),
     async (c) => {
       const scope = scopeOf(c);
-      const rows = await s.sql.rows<{ id: string; name: string; devices: number; online: number; disabled: number }>(sql`
+      const rows = await s.sql.rows<{
+        id: string;
+        name: string;
+        devices: number;
+        online: number;
+        disabled: number;
+      }>(sql`
         SELECT t.id, t.name, count(d.id)::int AS devices,
           count(d.id) FILTER (WHERE d.online AND d.disabled_at IS NULL)::int AS online,
           count(d.id) FILTER (WHERE d.disabled_at IS NOT NULL)::int AS disabled
@@ -44,16 +58,25 @@ export function fleetRoutes(s: Services) {
         SELECT count(*)::int AS n FROM logs l WHERE l.time > now() - interval '1 hour' AND ${scope.tenantPredicate(sql`l.tenant_id`)}`);
       const sum = (k: 'devices' | 'online' | 'disabled') => rows.reduce((a, r) => a + Number(r[k]), 0);
       const storage = await s.storage();
-      return c.json({
-        tenants: rows.length,
-        devices: sum('devices'),
-        online: sum('online'),
-        offline: sum('devices') - sum('online') - sum('disabled'),
-        disabled: sum('disabled'),
-        logsLastHour: logs?.n ?? 0,
-        perTenant: rows.map((r) => ({ tenantId: r.id, name: r.name, devices: Number(r.devices), online: Number(r.online), disabled: Number(r.disabled) })),
-        storage,
-      }, 200);
+      return c.json(
+        {
+          tenants: rows.length,
+          devices: sum('devices'),
+          online: sum('online'),
+          offline: sum('devices') - sum('online') - sum('disabled'),
+          disabled: sum('disabled'),
+          logsLastHour: logs?.n ?? 0,
+          perTenant: rows.map((r) => ({
+            tenantId: r.id,
+            name: r.name,
+            devices: Number(r.devices),
+            online: Number(r.online),
+            disabled: Number(r.disabled),
+          })),
+          storage,
+        },
+        200,
+      );
     },
   );
 }

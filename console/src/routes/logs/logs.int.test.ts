@@ -11,7 +11,14 @@ let dev2: string;
 let devB: string;
 const now = Date.now();
 
-async function insertLog(tenant: string, device: string, seq: number, agoMs: number, severity: number, message: string) {
+async function insertLog(
+  tenant: string,
+  device: string,
+  seq: number,
+  agoMs: number,
+  severity: number,
+  message: string,
+) {
   await h.tdb.database.query(
     'INSERT INTO logs (time, tenant_id, device_id, seq, severity, message, attrs) VALUES ($1, $2, $3, $4, $5, $6, $7)',
     [new Date(now - agoMs), tenant, device, seq, severity, message, JSON.stringify({ n: seq })],
@@ -22,12 +29,34 @@ beforeAll(async () => {
   h = await createHarness({ tailQueueMax: 20 });
   A = await seedOrg(h, 'Alpha');
   B = await seedOrg(h, 'Beta');
-  dev1 = (await A.client.json('POST', '/api/devices', { tenantId: A.tenantId, name: 'dev-1', labels: { site: 'berlin' } }, 201)).device.id;
-  dev2 = (await A.client.json('POST', '/api/devices', { tenantId: A.tenantId, name: 'dev-2', labels: { site: 'paris' } }, 201)).device.id;
-  devB = (await B.client.json('POST', '/api/devices', { tenantId: B.tenantId, name: 'dev-b' }, 201)).device.id;
+  dev1 = (
+    await A.client.json(
+      'POST',
+      '/api/devices',
+      { tenantId: A.tenantId, name: 'dev-1', labels: { site: 'berlin' } },
+      201,
+    )
+  ).device.id;
+  dev2 = (
+    await A.client.json(
+      'POST',
+      '/api/devices',
+      { tenantId: A.tenantId, name: 'dev-2', labels: { site: 'paris' } },
+      201,
+    )
+  ).device.id;
+  devB = (await B.client.json('POST', '/api/devices', { tenantId: B.tenantId, name: 'dev-b' }, 201)).device
+    .id;
   // 30 lines per device over the last 30 minutes; a few with distinctive text
   for (let i = 0; i < 30; i++) {
-    await insertLog(A.tenantId, dev1, i, (30 - i) * 60_000, i % 8, i % 10 === 0 ? `pump overheated at ${i}` : `tick ${i} ok`);
+    await insertLog(
+      A.tenantId,
+      dev1,
+      i,
+      (30 - i) * 60_000,
+      i % 8,
+      i % 10 === 0 ? `pump overheated at ${i}` : `tick ${i} ok`,
+    );
     await insertLog(A.tenantId, dev2, i, (30 - i) * 60_000, 6, i === 5 ? 'valve stuck open' : `tick ${i} ok`);
   }
   await insertLog(A.tenantId, dev1, 1000, 3 * 3600_000, 3, 'old pump overheated');
@@ -44,7 +73,8 @@ describe('search', () => {
     let pages = 0;
     do {
       const q: string = `/api/logs/search?since=1h&limit=7${cursor ? `&cursor=${cursor}` : ''}`;
-      const page: { items: { time: string; deviceId: string; seq: number }[]; nextCursor: string | null } = await A.client.json('GET', q, undefined, 200);
+      const page: { items: { time: string; deviceId: string; seq: number }[]; nextCursor: string | null } =
+        await A.client.json('GET', q, undefined, 200);
       seen.push(...page.items.map((l) => `${l.time}|${l.deviceId}|${l.seq}`));
       cursor = page.nextCursor;
       pages++;
@@ -57,30 +87,73 @@ describe('search', () => {
 
   it('words, "phrases" and -negation', async () => {
     const words = await A.client.json('GET', '/api/logs/search?since=1h&q=pump%20overheated', undefined, 200);
-    expect(words.items.map((l: { message: string }) => l.message)).toEqual(['pump overheated at 20', 'pump overheated at 10', 'pump overheated at 0']);
-    const phrase = await A.client.json('GET', '/api/logs/search?since=1h&q=%22stuck%20open%22', undefined, 200);
+    expect(words.items.map((l: { message: string }) => l.message)).toEqual([
+      'pump overheated at 20',
+      'pump overheated at 10',
+      'pump overheated at 0',
+    ]);
+    const phrase = await A.client.json(
+      'GET',
+      '/api/logs/search?since=1h&q=%22stuck%20open%22',
+      undefined,
+      200,
+    );
     expect(phrase.items).toHaveLength(1);
-    expect(phrase.items[0]).toMatchObject({ deviceId: dev2, deviceName: 'dev-2', message: 'valve stuck open' });
-    const neg = await A.client.json('GET', '/api/logs/search?since=1h&q=overheated%20-%2220%22', undefined, 200);
+    expect(phrase.items[0]).toMatchObject({
+      deviceId: dev2,
+      deviceName: 'dev-2',
+      message: 'valve stuck open',
+    });
+    const neg = await A.client.json(
+      'GET',
+      '/api/logs/search?since=1h&q=overheated%20-%2220%22',
+      undefined,
+      200,
+    );
     expect(neg.items).toHaveLength(2);
     const wide = await A.client.json('GET', '/api/logs/search?since=24h&q=overheated', undefined, 200);
     expect(wide.items).toHaveLength(4);
   });
 
   it('filters by device, severity, labels and absolute range', async () => {
-    const d = await A.client.json('GET', `/api/logs/search?since=1h&deviceIds=${dev2}&limit=100`, undefined, 200);
+    const d = await A.client.json(
+      'GET',
+      `/api/logs/search?since=1h&deviceIds=${dev2}&limit=100`,
+      undefined,
+      200,
+    );
     expect(d.items.every((l: { deviceId: string }) => l.deviceId === dev2)).toBe(true);
     expect(d.items).toHaveLength(30);
-    const sev = await A.client.json('GET', '/api/logs/search?since=1h&maxSeverity=warning&limit=100', undefined, 200);
+    const sev = await A.client.json(
+      'GET',
+      '/api/logs/search?since=1h&maxSeverity=warning&limit=100',
+      undefined,
+      200,
+    );
     expect(sev.items.every((l: { severity: number }) => l.severity <= 4)).toBe(true);
     expect(sev.items.length).toBeGreaterThan(0);
-    const exact = await A.client.json('GET', '/api/logs/search?since=1h&severity=err,7&limit=100', undefined, 200);
+    const exact = await A.client.json(
+      'GET',
+      '/api/logs/search?since=1h&severity=err,7&limit=100',
+      undefined,
+      200,
+    );
     expect(new Set(exact.items.map((l: { severity: number }) => l.severity))).toEqual(new Set([3, 7]));
-    const lab = await A.client.json('GET', '/api/logs/search?since=1h&labels=site%3Dparis&limit=100', undefined, 200);
+    const lab = await A.client.json(
+      'GET',
+      '/api/logs/search?since=1h&labels=site%3Dparis&limit=100',
+      undefined,
+      200,
+    );
     expect(lab.items.every((l: { deviceId: string }) => l.deviceId === dev2)).toBe(true);
     const from = new Date(now - 5.5 * 60_000).toISOString();
     const to = new Date(now - 2.5 * 60_000).toISOString();
-    const abs = await A.client.json('GET', `/api/logs/search?from=${from}&to=${to}&deviceIds=${dev1}`, undefined, 200);
+    const abs = await A.client.json(
+      'GET',
+      `/api/logs/search?from=${from}&to=${to}&deviceIds=${dev1}`,
+      undefined,
+      200,
+    );
     expect(abs.items.map((l: { seq: number }) => l.seq)).toEqual([27, 26, 25]);
   });
 
@@ -89,13 +162,25 @@ describe('search', () => {
     expect((await A.client.req('GET', '/api/logs/search?severity=loud')).status).toBe(400);
     expect((await A.client.req('GET', '/api/logs/search?cursor=garbage')).status).toBe(400);
     expect((await A.client.req('GET', '/api/logs/search?deviceIds=nope')).status).toBe(400);
-    expect((await A.client.req('GET', `/api/logs/search?from=${new Date(now).toISOString()}&to=${new Date(now - 1000).toISOString()}`)).status).toBe(400);
+    expect(
+      (
+        await A.client.req(
+          'GET',
+          `/api/logs/search?from=${new Date(now).toISOString()}&to=${new Date(now - 1000).toISOString()}`,
+        )
+      ).status,
+    ).toBe(400);
   });
 
   it('isolation: B never finds A logs, even naming A devices or tenants', async () => {
     const all = await B.client.json('GET', '/api/logs/search?since=24h&q=overheated', undefined, 200);
     expect(all.items.map((l: { message: string }) => l.message)).toEqual(['pump overheated in beta']);
-    const named = await B.client.json('GET', `/api/logs/search?since=24h&deviceIds=${dev1}&tenantId=${A.tenantId}`, undefined, 200);
+    const named = await B.client.json(
+      'GET',
+      `/api/logs/search?since=24h&deviceIds=${dev1}&tenantId=${A.tenantId}`,
+      undefined,
+      200,
+    );
     expect(named.items).toEqual([]);
   });
 });
@@ -110,7 +195,12 @@ describe('histogram', () => {
     expect(q.total).toBe(4);
   });
   it('isolation: B histogram never counts A logs', async () => {
-    const q = await B.client.json('GET', `/api/logs/histogram?since=24h&q=overheated&deviceIds=${dev1},${devB}`, undefined, 200);
+    const q = await B.client.json(
+      'GET',
+      `/api/logs/histogram?since=24h&q=overheated&deviceIds=${dev1},${devB}`,
+      undefined,
+      200,
+    );
     expect(q.total).toBe(1);
   });
 });
@@ -120,7 +210,10 @@ describe('export', () => {
     const nd = await A.client.req('GET', '/api/logs/export?since=1h&format=ndjson');
     expect(nd.status).toBe(200);
     expect(nd.headers.get('content-disposition')).toMatch(/attachment; filename="logs-.*\.ndjson"/);
-    const lines = (await nd.text()).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await nd.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(60);
     const csv = await A.client.req('GET', '/api/logs/export?since=24h&format=csv&q=overheated');
     expect(csv.headers.get('content-type')).toContain('text/csv');
@@ -177,7 +270,12 @@ async function tail(client: typeof A.client, query: string) {
 
 function publishLogs(tenantId: string, deviceId: string, records: object[]) {
   const payload = encodeRecords(records as never);
-  const env = encodeEnvelope({ channel: 'logs', tenantId, deviceId, messages: [{ receivedAtMs: Date.now(), payload }] });
+  const env = encodeEnvelope({
+    channel: 'logs',
+    tenantId,
+    deviceId,
+    messages: [{ receivedAtMs: Date.now(), payload }],
+  });
   h.nc.publish(`${h.prefix}.ingest.${tenantId}.${deviceId}.logs`, env);
 }
 
@@ -193,13 +291,23 @@ describe('live tail', () => {
     publishLogs(A.tenantId, dev1, [{ seq: 5, severity: 'crit', message: 'alarm again' }]);
     await waitFor(() => t.logs().length >= 2, 'two tail lines');
     expect(t.logs().map((l) => l.message)).toEqual(['alarm: pressure high', 'alarm again']);
-    expect(t.logs()[0]).toMatchObject({ deviceId: dev1, deviceName: 'dev-1', tenantId: A.tenantId, severity: 3, seq: 1 });
+    expect(t.logs()[0]).toMatchObject({
+      deviceId: dev1,
+      deviceName: 'dev-1',
+      tenantId: A.tenantId,
+      severity: 3,
+      seq: 1,
+    });
     await t.close();
   });
 
   it('bounds the queue: an overflow is reported as dropped lines', async () => {
     const t = await tail(A.client, `q=flood&deviceIds=${dev2}`);
-    publishLogs(A.tenantId, dev2, Array.from({ length: 50 }, (_, i) => ({ seq: 100 + i, message: `flood ${i}` })));
+    publishLogs(
+      A.tenantId,
+      dev2,
+      Array.from({ length: 50 }, (_, i) => ({ seq: 100 + i, message: `flood ${i}` })),
+    );
     await waitFor(() => t.events.find((e) => e.event === 'dropped'), 'dropped event');
     expect(t.logs()).toHaveLength(20);
     expect(t.events.find((e) => e.event === 'dropped')?.data).toEqual({ count: 30 });

@@ -14,18 +14,35 @@ import { parseLabelSelector } from '../devices/devices.routes.js';
 const uuidList = z
   .string()
   .max(40 * 200)
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.uuid()).max(200));
 
 /** Query-string filters common to every log endpoint. */
 export const LogFilterQuery = z.object({
   tenantId: z.uuid().optional(),
   deviceIds: uuidList.optional().openapi({ description: 'comma-separated device ids', type: 'string' }),
-  since: z.string().max(20).optional().openapi({ description: 'relative range, e.g. 15m, 24h, 7d (default 1h)' }),
+  since: z
+    .string()
+    .max(20)
+    .optional()
+    .openapi({ description: 'relative range, e.g. 15m, 24h, 7d (default 1h)' }),
   from: z.string().max(40).optional().openapi({ description: 'absolute start, ISO-8601' }),
   to: z.string().max(40).optional().openapi({ description: 'absolute end, ISO-8601 (default now)' }),
-  severity: z.string().max(100).optional().openapi({ description: 'exact severities, comma-separated: 3,4 or error,warning' }),
-  maxSeverity: z.string().max(10).optional().openapi({ description: 'this severity and worse, e.g. warning (= 0..4)' }),
+  severity: z
+    .string()
+    .max(100)
+    .optional()
+    .openapi({ description: 'exact severities, comma-separated: 3,4 or error,warning' }),
+  maxSeverity: z
+    .string()
+    .max(10)
+    .optional()
+    .openapi({ description: 'this severity and worse, e.g. warning (= 0..4)' }),
   labels: z.string().max(1000).optional().openapi({ description: 'device label selector k=v,k2=v2' }),
   q: z.string().max(500).optional().openapi({ description: 'words, "phrases", -negation' }),
 });
@@ -64,7 +81,9 @@ export function whereOf(scope: Scope, f: LogFilter): SQL {
   if (f.severities) w.push(sql`l.severity = ANY(${`{${f.severities.join(',')}}`}::smallint[])`);
   if (f.maxSeverity !== undefined) w.push(sql`l.severity <= ${f.maxSeverity}`);
   if (Object.keys(f.labels).length > 0) {
-    w.push(sql`l.device_id IN (SELECT d.id FROM devices d WHERE d.labels @> ${JSON.stringify(f.labels)}::jsonb)`);
+    w.push(
+      sql`l.device_id IN (SELECT d.id FROM devices d WHERE d.labels @> ${JSON.stringify(f.labels)}::jsonb)`,
+    );
   }
   for (const t of f.text.include) w.push(sql`l.message ILIKE ${'%' + escapeLike(t) + '%'}`);
   for (const t of f.text.exclude) w.push(sql`l.message NOT ILIKE ${'%' + escapeLike(t) + '%'}`);
@@ -134,6 +153,7 @@ export async function searchPage(db: Sql, scope: Scope, f: LogFilter, limit: num
   const last = page[page.length - 1];
   return {
     items: page.map(toLine),
-    nextCursor: rows.length > limit && last ? encodeCursor([last.time_us, last.device_id, String(last.seq)]) : null,
+    nextCursor:
+      rows.length > limit && last ? encodeCursor([last.time_us, last.device_id, String(last.seq)]) : null,
   };
 }

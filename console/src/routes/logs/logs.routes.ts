@@ -15,7 +15,9 @@ const SearchQuery = LogFilterQuery.extend({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().max(500).optional(),
 });
-const HistogramQuery = LogFilterQuery.extend({ buckets: z.coerce.number().int().min(1).max(1000).default(60) });
+const HistogramQuery = LogFilterQuery.extend({
+  buckets: z.coerce.number().int().min(1).max(1000).default(60),
+});
 const ExportQuery = LogFilterQuery.extend({
   format: z.enum(['csv', 'ndjson']).default('ndjson'),
   limit: z.coerce.number().int().min(1).max(1_000_000).default(100_000),
@@ -33,7 +35,17 @@ const Histogram = z
 
 const csvHeader = 'time,received_at,tenant_id,device_id,device_name,seq,severity,message,attrs\n';
 const csvLine = (l: LogLineDto) =>
-  [l.time, l.receivedAt, l.tenantId, l.deviceId, l.deviceName, l.seq, l.severity, l.message, l.attrs === null ? '' : l.attrs]
+  [
+    l.time,
+    l.receivedAt,
+    l.tenantId,
+    l.deviceId,
+    l.deviceName,
+    l.seq,
+    l.severity,
+    l.message,
+    l.attrs === null ? '' : l.attrs,
+  ]
     .map(csvField)
     .join(',') + '\n';
 
@@ -46,7 +58,10 @@ export function logsRoutes(s: Services) {
         tags: ['logs'],
         summary: 'Search logs, newest first; pass nextCursor for the next page',
         request: { query: SearchQuery },
-        responses: { 200: json(z.object({ items: z.array(LogLine), nextCursor: z.string().nullable() })), ...errorResponses },
+        responses: {
+          200: json(z.object({ items: z.array(LogLine), nextCursor: z.string().nullable() })),
+          ...errorResponses,
+        },
       }),
       async (c) => {
         const q = c.req.valid('query');
@@ -70,44 +85,59 @@ export function logsRoutes(s: Services) {
           SELECT date_bin(make_interval(secs => ${width}), l.time, timestamptz '2000-01-01') AS t, count(*)::int AS n
           FROM logs l WHERE ${whereOf(scopeOf(c), f)} GROUP BY 1 ORDER BY 1`);
         const buckets = rows.map((r) => ({ time: new Date(r.t).toISOString(), count: Number(r.n) }));
-        return c.json({
-          bucketSeconds: width,
-          from: f.range.from.toISOString(),
-          to: f.range.to.toISOString(),
-          buckets,
-          total: buckets.reduce((a, b) => a + b.count, 0),
-        }, 200);
+        return c.json(
+          {
+            bucketSeconds: width,
+            from: f.range.from.toISOString(),
+            to: f.range.to.toISOString(),
+            buckets,
+            total: buckets.reduce((a, b) => a + b.count, 0),
+          },
+          200,
+        );
       },
     )
     .get('/export', async (c) => {
       // Streaming download (CSV or NDJSON) of everything matching, newest first, in keyset batches.
       const parsed = ExportQuery.safeParse(c.req.query());
       if (!parsed.success) {
-        throw new ValidationError(`invalid query: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`, parsed.error.issues);
+        throw new ValidationError(
+          `invalid query: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`,
+          parsed.error.issues,
+        );
       }
       const q = parsed.data;
       const scope = scopeOf(c);
       const f = toFilter(q);
       const ext = q.format === 'csv' ? 'csv' : 'ndjson';
       c.header('content-type', q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
-      c.header('content-disposition', `attachment; filename="logs-${new Date().toISOString().replace(/[:.]/g, '-')}.${ext}"`);
-      return stream(c, async (out) => {
-        if (q.format === 'csv') await out.write(csvHeader);
-        let cursor: string | undefined;
-        let left = q.limit;
-        while (left > 0 && !out.aborted) {
-          const page = await searchPage(s.sql, scope, f, Math.min(2000, left), cursor);
-          let chunk = '';
-          for (const l of page.items) chunk += q.format === 'csv' ? csvLine(l) : JSON.stringify(l) + '\n';
-          if (chunk) await out.write(chunk);
-          left -= page.items.length;
-          if (!page.nextCursor) break;
-          cursor = page.nextCursor;
-        }
-      }, async (err, out) => {
-        // headers are sent: log it and end the body early (the client sees a truncated file)
-        s.deps.logger.error({ err }, 'log export failed');
-        await out.write(q.format === 'csv' ? '# export failed, see console logs\n' : '{"error":"export failed"}\n');
-      });
+      c.header(
+        'content-disposition',
+        `attachment; filename="logs-${new Date().toISOString().replace(/[:.]/g, '-')}.${ext}"`,
+      );
+      return stream(
+        c,
+        async (out) => {
+          if (q.format === 'csv') await out.write(csvHeader);
+          let cursor: string | undefined;
+          let left = q.limit;
+          while (left > 0 && !out.aborted) {
+            const page = await searchPage(s.sql, scope, f, Math.min(2000, left), cursor);
+            let chunk = '';
+            for (const l of page.items) chunk += q.format === 'csv' ? csvLine(l) : JSON.stringify(l) + '\n';
+            if (chunk) await out.write(chunk);
+            left -= page.items.length;
+            if (!page.nextCursor) break;
+            cursor = page.nextCursor;
+          }
+        },
+        async (err, out) => {
+          // headers are sent: log it and end the body early (the client sees a truncated file)
+          s.deps.logger.error({ err }, 'log export failed');
+          await out.write(
+            q.format === 'csv' ? '# export failed, see console logs\n' : '{"error":"export failed"}\n',
+          );
+        },
+      );
     });
 }

@@ -25,17 +25,25 @@ export function tailRoutes(s: Services) {
     }
     const scope = scopeOf(c);
     const f = toFilter(parsed.data);
-    const tenants = await s.sql.rows<{ id: string }>(sql`SELECT t.id FROM tenants t WHERE ${scope.tenantPredicate(sql`t.id`)}
+    const tenants = await s.sql.rows<{
+      id: string;
+    }>(sql`SELECT t.id FROM tenants t WHERE ${scope.tenantPredicate(sql`t.id`)}
       ${f.tenantId ? sql`AND t.id = ${f.tenantId}::uuid` : sql``} ORDER BY t.id LIMIT ${MAX_TENANTS}`);
-    if (f.tenantId && tenants.length === 0) throw new ValidationError('tenantId is not a tenant in your scope');
+    if (f.tenantId && tenants.length === 0)
+      throw new ValidationError('tenantId is not a tenant in your scope');
     const devices = await s.sql.rows<{ id: string; name: string; tenant_id: string }>(sql`
       SELECT d.id, d.name, d.tenant_id FROM devices d WHERE ${scope.tenantPredicate(sql`d.tenant_id`)}
       ${f.tenantId ? sql`AND d.tenant_id = ${f.tenantId}::uuid` : sql``}
       ${Object.keys(f.labels).length > 0 ? sql`AND d.labels @> ${JSON.stringify(f.labels)}::jsonb` : sql``}`);
     const names = new Map(devices.map((d) => [d.id, d.name]));
-    const allowedDevices = f.deviceIds || Object.keys(f.labels).length > 0
-      ? new Set((f.deviceIds ?? devices.map((d) => d.id)).filter((id) => Object.keys(f.labels).length === 0 || names.has(id)))
-      : null;
+    const allowedDevices =
+      f.deviceIds || Object.keys(f.labels).length > 0
+        ? new Set(
+            (f.deviceIds ?? devices.map((d) => d.id)).filter(
+              (id) => Object.keys(f.labels).length === 0 || names.has(id),
+            ),
+          )
+        : null;
     const severities = f.severities ? new Set(f.severities) : null;
     const { tailQueueMax, tailHeartbeatMs } = s.deps.config;
 
@@ -77,7 +85,9 @@ export function tailRoutes(s: Services) {
           log.warn({ err, subject }, 'undecodable ingest message skipped in live tail');
         }
       };
-      const subs = tenants.map((t) => s.deps.bus.subscribe(`${subj.prefix}.ingest.${t.id}.*.logs`, onMessage));
+      const subs = tenants.map((t) =>
+        s.deps.bus.subscribe(`${subj.prefix}.ingest.${t.id}.*.logs`, onMessage),
+      );
       stream.onAbort(() => {
         closed = true;
         for (const sub of subs) sub.unsubscribe();

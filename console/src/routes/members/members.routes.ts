@@ -24,7 +24,14 @@ export const Member = z
   })
   .openapi('Member');
 
-type MemberRow = { user_id: string; email: string; name: string | null; role: Role; tenant_ids: string[] | null; created_at: Date };
+type MemberRow = {
+  user_id: string;
+  email: string;
+  name: string | null;
+  role: Role;
+  tenant_ids: string[] | null;
+  created_at: Date;
+};
 const toMember = (r: MemberRow) => ({
   userId: r.user_id,
   email: r.email,
@@ -60,16 +67,27 @@ async function assertTenantsOfOrg(db: Sql, orgId: string, ids: string[] | null |
 async function assertNotLastOwner(db: Sql, orgId: string, userId: string) {
   const row = await db.one<{ n: number }>(sql`
     SELECT count(*)::int AS n FROM memberships WHERE organization_id = ${orgId}::uuid AND role = 'owner' AND user_id <> ${userId}::uuid`);
-  if ((row?.n ?? 0) === 0) throw new ConflictError('member.last_owner', 'an organization keeps at least one owner; make someone else owner first');
+  if ((row?.n ?? 0) === 0)
+    throw new ConflictError(
+      'member.last_owner',
+      'an organization keeps at least one owner; make someone else owner first',
+    );
 }
 
 const Invite = z.object({
   email: Email,
   name: z.string().max(200).optional(),
   role: z.enum(roles),
-  tenantIds: z.array(z.uuid()).nullable().optional().openapi({ description: 'limit to these tenants; null/absent = all' }),
+  tenantIds: z
+    .array(z.uuid())
+    .nullable()
+    .optional()
+    .openapi({ description: 'limit to these tenants; null/absent = all' }),
 });
-const UpdateMember = z.object({ role: z.enum(roles).optional(), tenantIds: z.array(z.uuid()).nullable().optional() });
+const UpdateMember = z.object({
+  role: z.enum(roles).optional(),
+  tenantIds: z.array(z.uuid()).nullable().optional(),
+});
 const UserParam = z.object({ userId: z.uuid().openapi({ param: { name: 'userId', in: 'path' } }) });
 
 export function membersRoutes(s: Services) {
@@ -115,9 +133,17 @@ export function membersRoutes(s: Services) {
             action: 'member.invite',
             targetType: 'user',
             targetId: added.userId,
-            details: { email: input.email, role: input.role, tenantIds: input.tenantIds ?? null, newUser: added.created },
+            details: {
+              email: input.email,
+              role: input.role,
+              tenantIds: input.tenantIds ?? null,
+              newUser: added.created,
+            },
           });
-          return { member: await memberOf(tx, scope.orgId, added.userId), oneTimePassword: added.created ? password : null };
+          return {
+            member: await memberOf(tx, scope.orgId, added.userId),
+            oneTimePassword: added.created ? password : null,
+          };
         });
         return c.json(result, 201);
       },
@@ -142,11 +168,21 @@ export function membersRoutes(s: Services) {
           assertMayGrant(scope, role, current.role);
           if (current.role === 'owner' && role !== 'owner') await assertNotLastOwner(tx, scope.orgId, userId);
           await assertTenantsOfOrg(tx, scope.orgId, input.tenantIds);
-          const tenantIds = input.tenantIds === undefined ? current.tenantIds : input.tenantIds?.length ? input.tenantIds : null;
+          const tenantIds =
+            input.tenantIds === undefined
+              ? current.tenantIds
+              : input.tenantIds?.length
+                ? input.tenantIds
+                : null;
           await tx.rows(sql`UPDATE memberships SET role = ${role},
               tenant_ids = ${tenantIds === null ? null : `{${tenantIds.join(',')}}`}::uuid[]
             WHERE organization_id = ${scope.orgId}::uuid AND user_id = ${userId}::uuid`);
-          await writeAudit(tx, scope, { action: 'member.update', targetType: 'user', targetId: userId, details: { email: current.email, role, tenantIds } });
+          await writeAudit(tx, scope, {
+            action: 'member.update',
+            targetType: 'user',
+            targetId: userId,
+            details: { email: current.email, role, tenantIds },
+          });
           return memberOf(tx, scope.orgId, userId);
         });
         return c.json(member, 200);
@@ -157,7 +193,8 @@ export function membersRoutes(s: Services) {
         method: 'delete',
         path: '/{userId}',
         tags: ['members'],
-        summary: 'Remove a member (admin+; owners by owners only; never the last owner). Their API tokens stop working',
+        summary:
+          'Remove a member (admin+; owners by owners only; never the last owner). Their API tokens stop working',
         request: { params: UserParam },
         responses: { 204: { description: 'Removed' }, ...errorResponses },
       }),
@@ -169,10 +206,17 @@ export function membersRoutes(s: Services) {
           const current = await memberOf(tx, scope.orgId, userId);
           assertMayGrant(scope, current.role, current.role);
           if (current.role === 'owner') await assertNotLastOwner(tx, scope.orgId, userId);
-          await tx.rows(sql`DELETE FROM memberships WHERE organization_id = ${scope.orgId}::uuid AND user_id = ${userId}::uuid`);
+          await tx.rows(
+            sql`DELETE FROM memberships WHERE organization_id = ${scope.orgId}::uuid AND user_id = ${userId}::uuid`,
+          );
           await tx.rows(sql`UPDATE api_tokens SET revoked_at = now()
             WHERE organization_id = ${scope.orgId}::uuid AND user_id = ${userId}::uuid AND revoked_at IS NULL`);
-          await writeAudit(tx, scope, { action: 'member.remove', targetType: 'user', targetId: userId, details: { email: current.email, role: current.role } });
+          await writeAudit(tx, scope, {
+            action: 'member.remove',
+            targetType: 'user',
+            targetId: userId,
+            details: { email: current.email, role: current.role },
+          });
         });
         return c.body(null, 204);
       },

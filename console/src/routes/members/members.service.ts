@@ -16,7 +16,10 @@ export interface AddMemberInput {
 }
 
 /** Create the user if needed (argon2id hash) and add the membership. Returns whether the user is new. */
-export async function addMember(db: Sql, input: AddMemberInput): Promise<{ userId: string; created: boolean }> {
+export async function addMember(
+  db: Sql,
+  input: AddMemberInput,
+): Promise<{ userId: string; created: boolean }> {
   const email = input.email.toLowerCase();
   let user = await db.one<{ id: string }>(sql`SELECT id FROM users WHERE email = ${email}`);
   let created = false;
@@ -33,7 +36,8 @@ export async function addMember(db: Sql, input: AddMemberInput): Promise<{ userI
     VALUES (${user.id}::uuid, ${input.orgId}::uuid, ${input.role},
             ${tenantIds === null ? null : `{${tenantIds.join(',')}}`}::uuid[])
     ON CONFLICT DO NOTHING RETURNING user_id`);
-  if (inserted.length === 0) throw new ConflictError('member.exists', `${email} is already a member of this organization`);
+  if (inserted.length === 0)
+    throw new ConflictError('member.exists', `${email} is already a member of this organization`);
   return { userId: user.id, created };
 }
 

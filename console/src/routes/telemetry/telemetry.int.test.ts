@@ -46,7 +46,12 @@ describe('telemetry', () => {
   it('series for several devices with the bucket chosen from the range (time_bucket on TimescaleDB)', async () => {
     const from = new Date(hour - 2 * 3600_000).toISOString();
     const to = new Date(hour).toISOString();
-    const s = await A.client.json('GET', `/api/telemetry/series?deviceIds=${dev1},${dev2}&metric=temp&from=${from}&to=${to}&points=12`, undefined, 200);
+    const s = await A.client.json(
+      'GET',
+      `/api/telemetry/series?deviceIds=${dev1},${dev2}&metric=temp&from=${from}&to=${to}&points=12`,
+      undefined,
+      200,
+    );
     expect(s.bucketSeconds).toBe(600);
     expect(s.bucketFunction).toBe('time_bucket');
     expect(s.series.map((x: { deviceName: string }) => x.deviceName)).toEqual(['t-1', 't-2']);
@@ -55,13 +60,17 @@ describe('telemetry', () => {
     expect(p.reduce((a: number, x: { count: number }) => a + x.count, 0)).toBe(120);
     expect(p[p.length - 1]).toMatchObject({ min: 1, max: 10, avg: 5.5, count: 10 });
     expect(s.series[1].points[0].min).toBeGreaterThan(1000);
-    expect((await A.client.req('GET', `/api/telemetry/series?deviceIds=${dev1}&metric=temp&points=1`)).status).toBe(400);
+    expect(
+      (await A.client.req('GET', `/api/telemetry/series?deviceIds=${dev1}&metric=temp&points=1`)).status,
+    ).toBe(400);
   });
 
   it('isolation: B never reads A metrics, last values or series', async () => {
     expect((await B.client.req('GET', `/api/telemetry/metrics?deviceId=${dev1}`)).status).toBe(404);
     expect((await B.client.req('GET', `/api/telemetry/latest?deviceId=${dev1}`)).status).toBe(404);
-    expect((await B.client.req('GET', `/api/telemetry/series?deviceIds=${dev1}&metric=temp`)).status).toBe(404);
+    expect((await B.client.req('GET', `/api/telemetry/series?deviceIds=${dev1}&metric=temp`)).status).toBe(
+      404,
+    );
   });
 });
 
@@ -85,15 +94,33 @@ const noBus = { publish() {}, subscribe: () => ({ unsubscribe() {} }) };
 it('plain PostgreSQL: series use date_bin and the fleet says postgres', async () => {
   const tdb = await createTestDatabase({ timescale: false });
   try {
-    const app = createApp({ db: tdb.database.db, bus: noBus, logger: pino({ level: 'silent' }), config: defaultConfig });
+    const app = createApp({
+      db: tdb.database.db,
+      bus: noBus,
+      logger: pino({ level: 'silent' }),
+      config: defaultConfig,
+    });
     const c = new Client({ ...h, app });
-    await c.json('POST', '/api/setup', { organization: 'Plain', email: 'p@plain.test', password: 'plain password' }, 200);
+    await c.json(
+      'POST',
+      '/api/setup',
+      { organization: 'Plain', email: 'p@plain.test', password: 'plain password' },
+      200,
+    );
     const me = await c.json('GET', '/api/auth/me', undefined, 200);
     c.csrf = me.csrfToken;
     const t = await c.json('POST', '/api/tenants', { name: 'T' }, 201);
     const d = await c.json('POST', '/api/devices', { tenantId: t.id, name: 'd' }, 201);
-    await tdb.database.query(`INSERT INTO telemetry (time, tenant_id, device_id, metric, value) VALUES (now() - interval '1 minute', $1, $2, 'temp', 21.5)`, [t.id, d.device.id]);
-    const s = await c.json('GET', `/api/telemetry/series?deviceIds=${d.device.id}&metric=temp&since=1h`, undefined, 200);
+    await tdb.database.query(
+      `INSERT INTO telemetry (time, tenant_id, device_id, metric, value) VALUES (now() - interval '1 minute', $1, $2, 'temp', 21.5)`,
+      [t.id, d.device.id],
+    );
+    const s = await c.json(
+      'GET',
+      `/api/telemetry/series?deviceIds=${d.device.id}&metric=temp&since=1h`,
+      undefined,
+      200,
+    );
     expect(s.bucketFunction).toBe('date_bin');
     expect(s.series[0].points[0].avg).toBe(21.5);
     const f = await c.json('GET', '/api/fleet', undefined, 200);
@@ -106,15 +133,36 @@ it('plain PostgreSQL: series use date_bin and the fleet says postgres', async ()
 it('PGlite (embedded): setup, devices, search and series work', async () => {
   const tdb = await createTestDatabase({ pglite: true });
   try {
-    const app = createApp({ db: tdb.database.db, bus: noBus, logger: pino({ level: 'silent' }), config: defaultConfig });
+    const app = createApp({
+      db: tdb.database.db,
+      bus: noBus,
+      logger: pino({ level: 'silent' }),
+      config: defaultConfig,
+    });
     const c = new Client({ ...h, app });
-    const me = await c.json('POST', '/api/setup', { organization: 'Lite', email: 'l@lite.test', password: 'lite password' }, 200);
+    const me = await c.json(
+      'POST',
+      '/api/setup',
+      { organization: 'Lite', email: 'l@lite.test', password: 'lite password' },
+      200,
+    );
     c.csrf = me.csrfToken;
     const t = await c.json('POST', '/api/tenants', { name: 'T' }, 201);
     const d = await c.json('POST', '/api/devices', { tenantId: t.id, name: 'd' }, 201);
-    await tdb.database.query(`INSERT INTO telemetry (time, tenant_id, device_id, metric, value) VALUES (now() - interval '1 minute', $1, $2, 'temp', 21.5)`, [t.id, d.device.id]);
-    await tdb.database.query(`INSERT INTO logs (time, tenant_id, device_id, seq, severity, message) VALUES (now() - interval '1 minute', $1, $2, 1, 3, 'lite alarm')`, [t.id, d.device.id]);
-    const s = await c.json('GET', `/api/telemetry/series?deviceIds=${d.device.id}&metric=temp&since=1h`, undefined, 200);
+    await tdb.database.query(
+      `INSERT INTO telemetry (time, tenant_id, device_id, metric, value) VALUES (now() - interval '1 minute', $1, $2, 'temp', 21.5)`,
+      [t.id, d.device.id],
+    );
+    await tdb.database.query(
+      `INSERT INTO logs (time, tenant_id, device_id, seq, severity, message) VALUES (now() - interval '1 minute', $1, $2, 1, 3, 'lite alarm')`,
+      [t.id, d.device.id],
+    );
+    const s = await c.json(
+      'GET',
+      `/api/telemetry/series?deviceIds=${d.device.id}&metric=temp&since=1h`,
+      undefined,
+      200,
+    );
     expect(s.series[0].points[0].avg).toBe(21.5);
     const found = await c.json('GET', '/api/logs/search?q=alarm', undefined, 200);
     expect(found.items.map((l: { message: string }) => l.message)).toEqual(['lite alarm']);

@@ -16,19 +16,38 @@ const DeviceQuery = z.object({
 const SeriesQuery = z.object({
   deviceIds: z
     .string()
-    .transform((s) => [...new Set(s.split(',').map((x) => x.trim()).filter(Boolean))])
+    .transform((s) => [
+      ...new Set(
+        s
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+      ),
+    ])
     .pipe(z.array(z.uuid()).min(1).max(20))
     .openapi({ type: 'string', description: 'comma-separated device ids (1..20)' }),
   metric: z.string().min(1).max(200),
   since: z.string().max(20).optional().openapi({ description: 'relative range (default 24h)' }),
   from: z.string().max(40).optional(),
   to: z.string().max(40).optional(),
-  points: z.coerce.number().int().min(10).max(5000).default(500).openapi({ description: 'maximum buckets per series' }),
+  points: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(5000)
+    .default(500)
+    .openapi({ description: 'maximum buckets per series' }),
 });
 
 const Metric = z.object({ metric: z.string(), lastTime: z.string() });
 const Latest = z.object({ metric: z.string(), time: z.string(), value: z.number() });
-const Point = z.object({ time: z.string(), avg: z.number(), min: z.number(), max: z.number(), count: z.number().int() });
+const Point = z.object({
+  time: z.string(),
+  avg: z.number(),
+  min: z.number(),
+  max: z.number(),
+  count: z.number().int(),
+});
 const Series = z
   .object({
     metric: z.string(),
@@ -79,7 +98,10 @@ export function telemetryRoutes(s: Services) {
           SELECT DISTINCT ON (metric) metric, time, value FROM telemetry
           WHERE device_id = ${q.deviceId}::uuid AND time >= ${range.from.toISOString()}::timestamptz
           ORDER BY metric, time DESC`);
-        return c.json({ items: rows.map((r) => ({ metric: r.metric, time: iso(r.time) ?? '', value: Number(r.value) })) }, 200);
+        return c.json(
+          { items: rows.map((r) => ({ metric: r.metric, time: iso(r.time) ?? '', value: Number(r.value) })) },
+          200,
+        );
       },
     )
     .openapi(
@@ -115,18 +137,27 @@ export function telemetryRoutes(s: Services) {
             return {
               deviceId: d.id,
               deviceName: d.name,
-              points: rows.map((r) => ({ time: iso(r.t) ?? '', avg: Number(r.avg), min: Number(r.min), max: Number(r.max), count: Number(r.n) })),
+              points: rows.map((r) => ({
+                time: iso(r.t) ?? '',
+                avg: Number(r.avg),
+                min: Number(r.min),
+                max: Number(r.max),
+                count: Number(r.n),
+              })),
             };
           }),
         );
-        return c.json({
-          metric: q.metric,
-          from: range.from.toISOString(),
-          to: range.to.toISOString(),
-          bucketSeconds: width,
-          bucketFunction: useTimeBucket ? ('time_bucket' as const) : ('date_bin' as const),
-          series,
-        }, 200);
+        return c.json(
+          {
+            metric: q.metric,
+            from: range.from.toISOString(),
+            to: range.to.toISOString(),
+            bucketSeconds: width,
+            bucketFunction: useTimeBucket ? ('time_bucket' as const) : ('date_bin' as const),
+            series,
+          },
+          200,
+        );
       },
     );
 }

@@ -1,6 +1,13 @@
 // Organizations, tenants, members, API tokens: behaviour, roles, and isolation from a second organization.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, createHarness, memberClient, PASSWORD, seedOrg, type Harness } from '../../testing/harness.js';
+import {
+  Client,
+  createHarness,
+  memberClient,
+  PASSWORD,
+  seedOrg,
+  type Harness,
+} from '../../testing/harness.js';
 import { bodyOf } from '../../testing/harness.js';
 
 let h: Harness;
@@ -29,7 +36,12 @@ describe('organizations', () => {
 describe('tenants', () => {
   it('CRUD in my organization, audited', async () => {
     const t = await A.client.json('POST', '/api/tenants', { name: 'Plant North' }, 201);
-    expect(t).toMatchObject({ name: 'Plant North', slug: 'plant-north', organizationId: A.orgId, deviceCount: 0 });
+    expect(t).toMatchObject({
+      name: 'Plant North',
+      slug: 'plant-north',
+      organizationId: A.orgId,
+      deviceCount: 0,
+    });
     expect((await A.client.req('POST', '/api/tenants', { name: 'Plant North' })).status).toBe(409);
     const got = await A.client.json('GET', `/api/tenants/${t.id}`, undefined, 200);
     expect(got.id).toBe(t.id);
@@ -40,7 +52,11 @@ describe('tenants', () => {
     expect((await A.client.req('DELETE', `/api/tenants/${t.id}`)).status).toBe(204);
     expect((await A.client.req('GET', `/api/tenants/${t.id}`)).status).toBe(404);
     const audit = await A.client.json('GET', '/api/audit?action=tenant.', undefined, 200);
-    expect(audit.items.map((e: { action: string }) => e.action)).toEqual(['tenant.delete', 'tenant.update', 'tenant.create']);
+    expect(audit.items.map((e: { action: string }) => e.action)).toEqual([
+      'tenant.delete',
+      'tenant.update',
+      'tenant.create',
+    ]);
   });
   it('a tenant with devices cannot be deleted', async () => {
     await A.client.json('POST', '/api/devices', { tenantId: A.tenantId, name: 'keeper' }, 201);
@@ -78,12 +94,22 @@ describe('tenants', () => {
 
 describe('members', () => {
   it('invites a new user with a one-time password, changes role, removes', async () => {
-    const inv = await A.client.json('POST', '/api/members', { email: 'New.Person@example.test', role: 'operator' }, 201);
+    const inv = await A.client.json(
+      'POST',
+      '/api/members',
+      { email: 'New.Person@example.test', role: 'operator' },
+      201,
+    );
     expect(inv.member).toMatchObject({ email: 'new.person@example.test', role: 'operator', tenantIds: null });
     expect(inv.oneTimePassword).toEqual(expect.any(String));
     const c = new Client(h);
     await c.login('new.person@example.test', inv.oneTimePassword);
-    const changed = await A.client.json('PATCH', `/api/members/${inv.member.userId}`, { role: 'viewer', tenantIds: [A.tenantId] }, 200);
+    const changed = await A.client.json(
+      'PATCH',
+      `/api/members/${inv.member.userId}`,
+      { role: 'viewer', tenantIds: [A.tenantId] },
+      200,
+    );
     expect(changed).toMatchObject({ role: 'viewer', tenantIds: [A.tenantId] });
     const { items } = await A.client.json('GET', '/api/members', undefined, 200);
     expect(items.map((m: { email: string }) => m.email)).toContain('new.person@example.test');
@@ -93,20 +119,34 @@ describe('members', () => {
   });
   it('admins cannot grant owner; the last owner stays', async () => {
     const admin = await memberClient(h, A.orgId, 'admin');
-    expect((await admin.client.req('POST', '/api/members', { email: 'x1@example.test', role: 'owner' })).status).toBe(403);
-    expect((await admin.client.req('PATCH', `/api/members/${A.userId}`, { role: 'viewer' })).status).toBe(403);
+    expect(
+      (await admin.client.req('POST', '/api/members', { email: 'x1@example.test', role: 'owner' })).status,
+    ).toBe(403);
+    expect((await admin.client.req('PATCH', `/api/members/${A.userId}`, { role: 'viewer' })).status).toBe(
+      403,
+    );
     const last = await A.client.req('PATCH', `/api/members/${A.userId}`, { role: 'admin' });
     expect(last.status).toBe(409);
     expect((await bodyOf(last)).code).toBe('member.last_owner');
     const viewer = await memberClient(h, A.orgId, 'viewer');
-    expect((await viewer.client.req('POST', '/api/members', { email: 'x2@example.test', role: 'viewer' })).status).toBe(403);
+    expect(
+      (await viewer.client.req('POST', '/api/members', { email: 'x2@example.test', role: 'viewer' })).status,
+    ).toBe(403);
   });
   it('isolation: B never lists, changes or removes A members, nor limits to A tenants', async () => {
     const { items } = await B.client.json('GET', '/api/members', undefined, 200);
     expect(items.map((m: { email: string }) => m.email)).toEqual([B.email]);
     expect((await B.client.req('PATCH', `/api/members/${A.userId}`, { role: 'viewer' })).status).toBe(404);
     expect((await B.client.req('DELETE', `/api/members/${A.userId}`)).status).toBe(404);
-    expect((await B.client.req('POST', '/api/members', { email: 'y@example.test', role: 'viewer', tenantIds: [A.tenantId] })).status).toBe(404);
+    expect(
+      (
+        await B.client.req('POST', '/api/members', {
+          email: 'y@example.test',
+          role: 'viewer',
+          tenantIds: [A.tenantId],
+        })
+      ).status,
+    ).toBe(404);
   });
 });
 
@@ -164,7 +204,9 @@ describe('audit', () => {
 });
 
 it('the password login of a member uses argon2id', async () => {
-  const rows = await h.tdb.database.query<{ password_hash: string }>('SELECT password_hash FROM users LIMIT 1');
+  const rows = await h.tdb.database.query<{ password_hash: string }>(
+    'SELECT password_hash FROM users LIMIT 1',
+  );
   expect(rows[0]?.password_hash).toMatch(/^\$argon2id\$/);
   expect(PASSWORD.length).toBeGreaterThan(9);
 });

@@ -21,7 +21,14 @@ export const Tenant = z
   })
   .openapi('Tenant');
 
-type TenantRow = { id: string; organization_id: string; name: string; slug: string; created_at: Date; device_count: number };
+type TenantRow = {
+  id: string;
+  organization_id: string;
+  name: string;
+  slug: string;
+  created_at: Date;
+  device_count: number;
+};
 const toTenant = (r: TenantRow) => ({
   id: r.id,
   organizationId: r.organization_id,
@@ -36,7 +43,9 @@ const select = sql`SELECT t.id, t.organization_id, t.name, t.slug, t.created_at,
 
 /** The tenant if it is in the caller's scope; 404 otherwise (no hint that it exists elsewhere). */
 export async function tenantInScope(db: Sql, scope: Scope, id: string) {
-  const row = await db.one<TenantRow>(sql`${select} WHERE t.id = ${id}::uuid AND ${scope.tenantPredicate(sql`t.id`)}`);
+  const row = await db.one<TenantRow>(
+    sql`${select} WHERE t.id = ${id}::uuid AND ${scope.tenantPredicate(sql`t.id`)}`,
+  );
   if (!row) throw new NotFoundError('tenant', id);
   return toTenant(row);
 }
@@ -56,7 +65,9 @@ export function tenantsRoutes(s: Services) {
       }),
       async (c) => {
         const scope = scopeOf(c);
-        const rows = await s.sql.rows<TenantRow>(sql`${select} WHERE ${scope.tenantPredicate(sql`t.id`)} ORDER BY t.name, t.id`);
+        const rows = await s.sql.rows<TenantRow>(
+          sql`${select} WHERE ${scope.tenantPredicate(sql`t.id`)} ORDER BY t.name, t.id`,
+        );
         return c.json({ items: rows.map(toTenant) }, 200);
       },
     )
@@ -75,12 +86,24 @@ export function tenantsRoutes(s: Services) {
         const input = c.req.valid('json');
         const slug = input.slug ?? slugify(input.name);
         const tenant = await s.sql.tx(async (tx) => {
-          const dup = await tx.one(sql`SELECT 1 FROM tenants WHERE organization_id = ${scope.orgId}::uuid AND slug = ${slug}`);
-          if (dup) throw new ConflictError('tenant.duplicate', `a tenant with slug "${slug}" exists; choose another name or slug`);
+          const dup = await tx.one(
+            sql`SELECT 1 FROM tenants WHERE organization_id = ${scope.orgId}::uuid AND slug = ${slug}`,
+          );
+          if (dup)
+            throw new ConflictError(
+              'tenant.duplicate',
+              `a tenant with slug "${slug}" exists; choose another name or slug`,
+            );
           const row = await tx.one<{ id: string }>(sql`
             INSERT INTO tenants (organization_id, name, slug) VALUES (${scope.orgId}::uuid, ${input.name}, ${slug}) RETURNING id`);
           if (!row) throw new Error('insert into tenants returned no row');
-          await writeAudit(tx, scope, { action: 'tenant.create', targetType: 'tenant', targetId: row.id, tenantId: row.id, details: { name: input.name, slug } });
+          await writeAudit(tx, scope, {
+            action: 'tenant.create',
+            targetType: 'tenant',
+            targetId: row.id,
+            tenantId: row.id,
+            details: { name: input.name, slug },
+          });
           // not yet in this request's scope (resolved before the insert): read it by id
           const created = await tx.one<TenantRow>(sql`${select} WHERE t.id = ${row.id}::uuid`);
           if (!created) throw new Error('created tenant not found');
@@ -118,7 +141,13 @@ export function tenantsRoutes(s: Services) {
           await tenantInScope(tx, scope, id);
           await tx.rows(sql`UPDATE tenants SET name = coalesce(${input.name ?? null}, name), slug = coalesce(${input.slug ?? null}, slug)
             WHERE id = ${id}::uuid`);
-          await writeAudit(tx, scope, { action: 'tenant.update', targetType: 'tenant', targetId: id, tenantId: id, details: input });
+          await writeAudit(tx, scope, {
+            action: 'tenant.update',
+            targetType: 'tenant',
+            targetId: id,
+            tenantId: id,
+            details: input,
+          });
           return tenantInScope(tx, scope, id);
         });
         return c.json(tenant, 200);
@@ -139,9 +168,19 @@ export function tenantsRoutes(s: Services) {
         const { id } = c.req.valid('param');
         await s.sql.tx(async (tx) => {
           const t = await tenantInScope(tx, scope, id);
-          if (t.deviceCount > 0) throw new ConflictError('tenant.not_empty', `tenant has ${t.deviceCount} devices; delete them first`);
+          if (t.deviceCount > 0)
+            throw new ConflictError(
+              'tenant.not_empty',
+              `tenant has ${t.deviceCount} devices; delete them first`,
+            );
           await tx.rows(sql`DELETE FROM tenants WHERE id = ${id}::uuid`);
-          await writeAudit(tx, scope, { action: 'tenant.delete', targetType: 'tenant', targetId: id, tenantId: id, details: { name: t.name } });
+          await writeAudit(tx, scope, {
+            action: 'tenant.delete',
+            targetType: 'tenant',
+            targetId: id,
+            tenantId: id,
+            details: { name: t.name },
+          });
         });
         return c.body(null, 204);
       },

@@ -22,7 +22,15 @@ export const ApiToken = z
   })
   .openapi('ApiToken');
 
-type TokenRow = { id: string; name: string; role: Role; user_id: string; created_at: Date; last_used_at: Date | null; revoked_at: Date | null };
+type TokenRow = {
+  id: string;
+  name: string;
+  role: Role;
+  user_id: string;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+};
 const toToken = (r: TokenRow) => ({
   id: r.id,
   name: r.name,
@@ -61,13 +69,18 @@ export function tokensRoutes(s: Services) {
         tags: ['api tokens'],
         summary: 'Create an API token for myself (role at most mine); the token is shown once',
         request: { body: body(CreateToken) },
-        responses: { 201: json(z.object({ token: z.string(), apiToken: ApiToken }), 'Created'), ...errorResponses },
+        responses: {
+          201: json(z.object({ token: z.string(), apiToken: ApiToken }), 'Created'),
+          ...errorResponses,
+        },
       }),
       async (c) => {
         const scope = scopeOf(c);
         const input = c.req.valid('json');
-        if (scope.caller.via === 'token') throw new ForbiddenError('API tokens cannot create API tokens; sign in');
-        if (!roleAtLeast(scope.role, input.role)) throw new ForbiddenError(`your role ${scope.role} cannot create a ${input.role} token`);
+        if (scope.caller.via === 'token')
+          throw new ForbiddenError('API tokens cannot create API tokens; sign in');
+        if (!roleAtLeast(scope.role, input.role))
+          throw new ForbiddenError(`your role ${scope.role} cannot create a ${input.role} token`);
         const token = newApiToken();
         const row = await s.sql.tx(async (tx) => {
           const r = await tx.one<TokenRow>(sql`
@@ -75,7 +88,12 @@ export function tokensRoutes(s: Services) {
             VALUES (${scope.orgId}::uuid, ${scope.caller.userId}::uuid, ${input.name}, ${sha256Hex(token)}, ${input.role})
             RETURNING id, name, role, user_id, created_at, last_used_at, revoked_at`);
           if (!r) throw new Error('insert into api_tokens returned no row');
-          await writeAudit(tx, scope, { action: 'api_token.create', targetType: 'api_token', targetId: r.id, details: { name: input.name, role: input.role } });
+          await writeAudit(tx, scope, {
+            action: 'api_token.create',
+            targetType: 'api_token',
+            targetId: r.id,
+            details: { name: input.name, role: input.role },
+          });
           return r;
         });
         return c.json({ token, apiToken: toToken(row) }, 201);
