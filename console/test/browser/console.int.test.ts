@@ -33,7 +33,8 @@ describe('console in Chromium', () => {
   let device: MqttClient | undefined;
 
   afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `failed-${ctx.task.name.replace(/\W+/g, '-')}`);
+    if (ctx.task.result?.state === 'fail' && page)
+      await screenshot(page, `failed-${ctx.task.name.replace(/\W+/g, '-')}`);
   });
 
   afterAll(async () => {
@@ -74,7 +75,9 @@ describe('console in Chromium', () => {
     await page.locator('input[name="tenant-name"]').fill('Berlin plant');
     await page.getByRole('button', { name: 'Create tenant' }).click();
     await page.getByTestId('tenants').getByText('Berlin plant').waitFor();
-    await expect.poll(() => page.getByTestId('tenant-switcher').locator('option:checked').textContent()).toBe('Berlin plant');
+    await expect
+      .poll(() => page.getByTestId('tenant-switcher').locator('option:checked').textContent())
+      .toBe('Berlin plant');
     await screenshot(page, '04-tenants');
   });
 
@@ -122,7 +125,9 @@ describe('console in Chromium', () => {
 
   it('imports devices from CSV with a per-row report, filters, disables and rotates', async () => {
     await page.getByRole('button', { name: 'Import CSV' }).click();
-    await page.locator('textarea[name="csv"]').fill('name,labels\nvalve-01,site=berlin;kind=valve\nvalve-02,site=paris\nbad name!,\n');
+    await page
+      .locator('textarea[name="csv"]')
+      .fill('name,labels\nvalve-01,site=berlin;kind=valve\nvalve-02,site=paris\nbad name!,\n');
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     const report = page.getByTestId('import-report');
     await report.waitFor();
@@ -132,7 +137,11 @@ describe('console in Chromium', () => {
     // the tokens of the new devices are offered once, as a CSV download
     const href = (await page.getByRole('link', { name: /Download tokens/ }).getAttribute('href')) ?? '';
     const tokensCsv = String(await page.evaluate(`fetch(${JSON.stringify(href)}).then((r) => r.text())`));
-    const valve01 = tokensCsv.split('\n').find((l) => l.startsWith('valve-01,'))?.split(',') ?? [];
+    const valve01 =
+      tokensCsv
+        .split('\n')
+        .find((l) => l.startsWith('valve-01,'))
+        ?.split(',') ?? [];
     second = { id: valve01[1] ?? '', token: valve01[2] ?? '' };
     expect(second.token).toMatch(/^iot_/);
     await page.getByRole('button', { name: 'Done' }).click();
@@ -172,7 +181,9 @@ describe('console in Chromium', () => {
     await page.getByRole('button', { name: 'Add member' }).click();
     await page.getByRole('dialog').getByLabel('Email').fill('ops@acme.test');
     await page.getByRole('dialog').getByRole('button', { name: 'Add', exact: true }).click();
-    expect((await page.getByRole('dialog').getByTestId('secret').textContent())?.trim().length).toBeGreaterThanOrEqual(10);
+    expect(
+      (await page.getByRole('dialog').getByTestId('secret').textContent())?.trim().length,
+    ).toBeGreaterThanOrEqual(10);
     await page.getByRole('dialog').getByRole('button', { name: 'Done' }).click();
     await page.getByTestId('members').getByText('ops@acme.test').waitFor();
     await page.getByPlaceholder('grafana').fill('grafana');
@@ -182,7 +193,9 @@ describe('console in Chromium', () => {
     await page.getByTestId('api-tokens').getByText('grafana').waitFor();
     await screenshot(page, '11-access');
     // the API token works as a Bearer token outside the browser session
-    const res = await fetch(`${stack.consoleUrl}/api/tenants`, { headers: { authorization: `Bearer ${apiToken}` } });
+    const res = await fetch(`${stack.consoleUrl}/api/tenants`, {
+      headers: { authorization: `Bearer ${apiToken}` },
+    });
     expect(res.status).toBe(200);
   });
 
@@ -194,10 +207,24 @@ describe('console in Chromium', () => {
     await expect.poll(() => page.getByTestId('tail-state').textContent(), { timeout: 20_000 }).toBe('live');
 
     device = await mqtt.connectAsync(stack.mqttUrl, {
-      clientId: deviceId, username: deviceId, password: deviceToken, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000,
+      clientId: deviceId,
+      username: deviceId,
+      password: deviceToken,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
     });
     const published = Date.now();
-    await device.publishAsync(`d/${deviceId}/logs`, JSON.stringify({ seq: 1, severity: 4, message: `pressure drop: ${word} at valve 3`, attrs: { valve: 3 } }), { qos: 1 });
+    await device.publishAsync(
+      `d/${deviceId}/logs`,
+      JSON.stringify({
+        seq: 1,
+        severity: 4,
+        message: `pressure drop: ${word} at valve 3`,
+        attrs: { valve: 3 },
+      }),
+      { qos: 1 },
+    );
     const line = page.getByTestId('log-table').locator('tr', { hasText: word });
     await line.waitFor({ timeout: 20_000 });
     tailMs = Date.now() - published;
@@ -208,14 +235,22 @@ describe('console in Chromium', () => {
     // stored by the processor: a fresh search (live tail off) finds it by word, and a negation hides it
     await page.getByTestId('live-toggle').uncheck();
     await page.locator('input[name="q"]').fill(`${word} -nothing`);
-    await waitFor(async () => {
-      await page.getByRole('button', { name: 'Search', exact: true }).click();
-      await page.waitForLoadState('networkidle');
-      return (await page.getByTestId('match-count').textContent()) === '1';
-    }, 'the log line to be searchable', 20_000, 300);
+    await waitFor(
+      async () => {
+        await page.getByRole('button', { name: 'Search', exact: true }).click();
+        await page.waitForLoadState('networkidle');
+        return (await page.getByTestId('match-count').textContent()) === '1';
+      },
+      'the log line to be searchable',
+      20_000,
+      300,
+    );
     await line.waitFor();
     await screenshot(page, '13-logs-search');
-    const ndjson = await page.evaluate(async (href) => (await fetch(href)).text(), (await page.getByRole('link', { name: 'Export NDJSON' }).getAttribute('href')) ?? '');
+    const ndjson = await page.evaluate(
+      async (href) => (await fetch(href)).text(),
+      (await page.getByRole('link', { name: 'Export NDJSON' }).getAttribute('href')) ?? '',
+    );
     expect(ndjson).toContain(word);
     await page.locator('input[name="q"]').fill(`${word} -valve`);
     await page.getByRole('button', { name: 'Search', exact: true }).click();
@@ -226,29 +261,61 @@ describe('console in Chromium', () => {
     if (!device) throw new Error('the MQTT client of the previous test is missing');
     const now = Date.now();
     for (let i = 10; i >= 0; i--) {
-      const sample = { seq: 100 + i, ts: now - i * 60_000, metrics: { temp: 20 + (i % 4), pressure: 3 + i / 10 } };
+      const sample = {
+        seq: 100 + i,
+        ts: now - i * 60_000,
+        metrics: { temp: 20 + (i % 4), pressure: 3 + i / 10 },
+      };
       await device.publishAsync(`d/${deviceId}/telemetry`, JSON.stringify(sample), { qos: 1 });
     }
     // a second device (from the CSV import) on the same chart
-    const other = await mqtt.connectAsync(stack.mqttUrl, { clientId: second.id, username: second.id, password: second.token, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000 });
+    const other = await mqtt.connectAsync(stack.mqttUrl, {
+      clientId: second.id,
+      username: second.id,
+      password: second.token,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+    });
     for (let i = 10; i >= 0; i--) {
-      await other.publishAsync(`d/${second.id}/telemetry`, JSON.stringify({ seq: 200 + i, ts: now - i * 60_000, metrics: { temp: 25 - (i % 3) } }), { qos: 1 });
+      await other.publishAsync(
+        `d/${second.id}/telemetry`,
+        JSON.stringify({ seq: 200 + i, ts: now - i * 60_000, metrics: { temp: 25 - (i % 3) } }),
+        { qos: 1 },
+      );
     }
     await other.endAsync();
     // wait until the processor stored both devices' samples (checked through the API, as the page would)
     for (const id of [deviceId, second.id]) {
       const latestUrl = `/api/telemetry/latest?deviceId=${id}`;
-      await waitFor(async () => String(await page.evaluate(`fetch(${JSON.stringify(latestUrl)}).then((r) => r.text())`)).includes('"temp"'), `the telemetry of ${id} to be stored`, 20_000, 250);
+      await waitFor(
+        async () =>
+          String(await page.evaluate(`fetch(${JSON.stringify(latestUrl)}).then((r) => r.text())`)).includes(
+            '"temp"',
+          ),
+        `the telemetry of ${id} to be stored`,
+        20_000,
+        250,
+      );
     }
     await page.getByRole('link', { name: 'Telemetry' }).click();
-    await page.getByTestId('metric-picker').locator('option', { hasText: 'temp' }).waitFor({ state: 'attached' });
+    await page
+      .getByTestId('metric-picker')
+      .locator('option', { hasText: 'temp' })
+      .waitFor({ state: 'attached' });
     await page.getByTestId('metric-picker').selectOption('temp');
     const canvas = page.getByTestId('chart').locator('canvas');
     await canvas.waitFor();
     // the canvas has drawn pixels (the series line), not just an empty frame
     const painted = await waitFor(async () => {
       const n = await canvas.evaluate((c) => {
-        const el = c as unknown as { width: number; height: number; getContext(t: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+        const el = c as unknown as {
+          width: number;
+          height: number;
+          getContext(t: '2d'): {
+            getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+          };
+        };
         const data = el.getContext('2d').getImageData(0, 0, el.width, el.height).data;
         let count = 0;
         for (let i = 3; i < data.length; i += 4) if ((data[i] ?? 0) > 0) count++;
@@ -268,11 +335,16 @@ describe('console in Chromium', () => {
 
     await page.getByRole('link', { name: 'Devices' }).click();
     const row = page.locator('tr[data-device="pump-07"]');
-    await waitFor(async () => {
-      await page.reload();
-      await row.waitFor();
-      return (await row.textContent())?.includes('online');
-    }, 'the device to show online', 20_000, 500);
+    await waitFor(
+      async () => {
+        await page.reload();
+        await row.waitFor();
+        return (await row.textContent())?.includes('online');
+      },
+      'the device to show online',
+      20_000,
+      500,
+    );
     await screenshot(page, '15-devices-online');
   });
 
@@ -291,7 +363,16 @@ describe('console in Chromium', () => {
       return !client.connected;
     }, 'the broker to disconnect the revoked device');
     // and the revoked token no longer connects
-    await expect(mqtt.connectAsync(stack.mqttUrl, { clientId: deviceId, username: deviceId, password: deviceToken, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000 })).rejects.toThrow();
+    await expect(
+      mqtt.connectAsync(stack.mqttUrl, {
+        clientId: deviceId,
+        username: deviceId,
+        password: deviceToken,
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+        connectTimeout: 10_000,
+      }),
+    ).rejects.toThrow();
     await page.getByRole('button', { name: 'Close' }).click();
 
     // a session that ends (expired, signed out elsewhere) brings the sign-in page back instead of errors

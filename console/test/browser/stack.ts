@@ -42,14 +42,34 @@ export async function startStack(opts: { staticDir: string }): Promise<Stack> {
       await nc.drain();
     });
 
-    const common = { DATABASE_URL: db.url, NATS_URL, NATS_PREFIX: prefix, INGEST_STREAM: stream, LOG_LEVEL: 'silent' };
+    const common = {
+      DATABASE_URL: db.url,
+      NATS_URL,
+      NATS_PREFIX: prefix,
+      INGEST_STREAM: stream,
+      LOG_LEVEL: 'silent',
+    };
     const broker: RunningBroker = await runBroker(
-      loadBrokerEnv({ ...common, HOST: '127.0.0.1', MQTT_PORT: '0', HTTP_PORT: '0', INGEST_MAX_AGE_S: '3600', AUTH_CACHE_TTL_S: '5' }),
+      loadBrokerEnv({
+        ...common,
+        HOST: '127.0.0.1',
+        MQTT_PORT: '0',
+        HTTP_PORT: '0',
+        INGEST_MAX_AGE_S: '3600',
+        AUTH_CACHE_TTL_S: '5',
+      }),
       logger.child({ svc: 'broker' }),
     );
     closers.push(() => broker.close());
     const processor: RunningProcessor = await runProcessor(
-      loadProcessorEnv({ ...common, INGEST_CONSUMER: 'processor', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', FETCH_EXPIRES_MS: '1000', DEVICE_STATE_FLUSH_MS: '200' }),
+      loadProcessorEnv({
+        ...common,
+        INGEST_CONSUMER: 'processor',
+        HTTP_PORT: '0',
+        HTTP_HOST: '127.0.0.1',
+        FETCH_EXPIRES_MS: '1000',
+        DEVICE_STATE_FLUSH_MS: '200',
+      }),
       logger.child({ svc: 'processor' }),
     );
     closers.push(() => processor.close());

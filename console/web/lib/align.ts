@@ -1,7 +1,10 @@
 // Aligns several time series onto one shared x axis (Unix seconds), as uPlot wants.
 import type { ChartSeries } from './format.js';
 
-export interface PointsOf { label: string; points: { time: string; avg: number }[] }
+export interface PointsOf {
+  label: string;
+  points: { time: string; avg: number }[];
+}
 
 export function alignSeries(input: PointsOf[]): { x: number[]; series: ChartSeries[] } {
   const sec = (t: string) => Math.floor(new Date(t).getTime() / 1000);

@@ -21,7 +21,8 @@ export const api = {
   // session (the organization scope travels as the x-org-id header, see http.ts)
   me: () => parseResponse(c.auth.me.$get()),
   setupNeeded: () => parseResponse(c.setup.$get()),
-  setup: (json: { email: string; password: string; name?: string; organization: string }) => parseResponse(c.setup.$post({ json })),
+  setup: (json: { email: string; password: string; name?: string; organization: string }) =>
+    parseResponse(c.setup.$post({ json })),
   login: (json: { email: string; password: string }) => parseResponse(c.auth.login.$post({ json })),
   logout: () => c.auth.logout.$post(),
 
@@ -31,27 +32,45 @@ export const api = {
   deleteTenant: (id: string) => c.tenants[':id'].$delete({ param: { id } }),
 
   // devices
-  devices: async (tenantId: string) => (await parseResponse(c.devices.$get({ query: { tenantId, limit: '1000' } }))).items,
-  createDevice: (tenantId: string, json: { name: string; labels?: Record<string, string> }) => parseResponse(c.devices.$post({ json: { tenantId, ...json } })),
-  importDevices: (tenantId: string, csv: string) => parseResponse(c.devices.import.$post({ json: { tenantId, csv } })),
-  updateDevice: (id: string, json: { name?: string; labels?: Record<string, string> }) => parseResponse(c.devices[':id'].$patch({ param: { id }, json })),
+  devices: async (tenantId: string) =>
+    (await parseResponse(c.devices.$get({ query: { tenantId, limit: '1000' } }))).items,
+  createDevice: (tenantId: string, json: { name: string; labels?: Record<string, string> }) =>
+    parseResponse(c.devices.$post({ json: { tenantId, ...json } })),
+  importDevices: (tenantId: string, csv: string) =>
+    parseResponse(c.devices.import.$post({ json: { tenantId, csv } })),
+  updateDevice: (id: string, json: { name?: string; labels?: Record<string, string> }) =>
+    parseResponse(c.devices[':id'].$patch({ param: { id }, json })),
   disableDevice: (id: string) => parseResponse(c.devices[':id'].disable.$post({ param: { id } })),
   enableDevice: (id: string) => parseResponse(c.devices[':id'].enable.$post({ param: { id } })),
   deleteDevice: (id: string) => c.devices[':id'].$delete({ param: { id } }),
-  credentials: async (id: string) => (await parseResponse(c.devices[':id'].credentials.$get({ param: { id } }))).items,
-  rotateToken: (id: string, revokeOthers = false) => parseResponse(c.devices[':id'].credentials.rotate.$post({ param: { id }, json: { revokeOthers } })),
-  revokeCredential: (id: string, credentialId: string) => c.devices[':id'].credentials[':credentialId'].$delete({ param: { id, credentialId } }),
+  credentials: async (id: string) =>
+    (await parseResponse(c.devices[':id'].credentials.$get({ param: { id } }))).items,
+  rotateToken: (id: string, revokeOthers = false) =>
+    parseResponse(c.devices[':id'].credentials.rotate.$post({ param: { id }, json: { revokeOthers } })),
+  revokeCredential: (id: string, credentialId: string) =>
+    c.devices[':id'].credentials[':credentialId'].$delete({ param: { id, credentialId } }),
 
   // logs (EventSource and download links cannot send headers: the organization goes in ?orgId=)
-  logs: (query: LogFilter & { cursor?: string; limit?: string }) => parseResponse(c.logs.search.$get({ query })),
+  logs: (query: LogFilter & { cursor?: string; limit?: string }) =>
+    parseResponse(c.logs.search.$get({ query })),
   histogram: (query: LogFilter & { buckets?: string }) => parseResponse(c.logs.histogram.$get({ query })),
   tailUrl: (query: LogFilter) => `/api/logs/tail${queryString({ ...(query as Query), orgId: currentOrg() })}`,
-  exportUrl: (query: LogFilter, format: 'csv' | 'ndjson') => `/api/logs/export${queryString({ ...(query as Query), format, orgId: currentOrg() })}`,
+  exportUrl: (query: LogFilter, format: 'csv' | 'ndjson') =>
+    `/api/logs/export${queryString({ ...(query as Query), format, orgId: currentOrg() })}`,
 
   // telemetry
-  metrics: async (deviceId: string) => (await parseResponse(c.telemetry.metrics.$get({ query: { deviceId } }))).items,
-  latest: async (deviceId: string) => (await parseResponse(c.telemetry.latest.$get({ query: { deviceId } }))).items,
-  series: (query: { deviceIds: string; metric: string; since?: string; from?: string; to?: string; points?: string }) => parseResponse(c.telemetry.series.$get({ query })),
+  metrics: async (deviceId: string) =>
+    (await parseResponse(c.telemetry.metrics.$get({ query: { deviceId } }))).items,
+  latest: async (deviceId: string) =>
+    (await parseResponse(c.telemetry.latest.$get({ query: { deviceId } }))).items,
+  series: (query: {
+    deviceIds: string;
+    metric: string;
+    since?: string;
+    from?: string;
+    to?: string;
+    points?: string;
+  }) => parseResponse(c.telemetry.series.$get({ query })),
 
   // fleet, audit, access
   fleet: () => parseResponse(c.fleet.$get()),
@@ -59,7 +78,8 @@ export const api = {
   members: async () => (await parseResponse(c.members.$get())).items,
   addMember: (json: { email: string; role: Role; name?: string }) => parseResponse(c.members.$post({ json })),
   removeMember: (userId: string) => c.members[':userId'].$delete({ param: { userId } }),
-  setRole: (userId: string, role: Role) => parseResponse(c.members[':userId'].$patch({ param: { userId }, json: { role } })),
+  setRole: (userId: string, role: Role) =>
+    parseResponse(c.members[':userId'].$patch({ param: { userId }, json: { role } })),
   apiTokens: async () => (await parseResponse(c.tokens.$get())).items,
   createApiToken: (json: { name: string; role: Role }) => parseResponse(c.tokens.$post({ json })),
   revokeApiToken: (id: string) => c.tokens[':id'].$delete({ param: { id } }),

@@ -57,8 +57,15 @@ export function toLocalInput(ms: number): string {
   return d.toISOString().slice(0, 16);
 }
 
-export interface RangeValue { relative: string | null; from: number; to: number }
-export interface ChartSeries { label: string; values: (number | null)[] }
+export interface RangeValue {
+  relative: string | null;
+  from: number;
+  to: number;
+}
+export interface ChartSeries {
+  label: string;
+  values: (number | null)[];
+}
 
 /** Resolves a relative range key against now; absolute ranges pass through. */
 export function resolveRange(r: RangeValue, now = Date.now()): { from: number; to: number } {

@@ -1,6 +1,11 @@
 // Histogram buckets on a full grid: the API returns only non-empty buckets; bars need the empty ones too.
 
-export function fillBuckets(h: { bucketSeconds: number; from: string; to: string; buckets: { time: string; count: number }[] }): { x: number[]; y: number[] } {
+export function fillBuckets(h: {
+  bucketSeconds: number;
+  from: string;
+  to: string;
+  buckets: { time: string; count: number }[];
+}): { x: number[]; y: number[] } {
   const step = Math.max(1, h.bucketSeconds);
   const from = Math.floor(new Date(h.from).getTime() / 1000);
   const to = Math.ceil(new Date(h.to).getTime() / 1000);

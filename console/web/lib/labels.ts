@@ -13,5 +13,7 @@ export function parseLabels(text: string): Record<string, string> {
 }
 
 export function formatLabels(labels: Record<string, string> | null | undefined): string {
-  return Object.entries(labels ?? {}).map(([k, v]) => `${k}=${v}`).join(', ');
+  return Object.entries(labels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
 }

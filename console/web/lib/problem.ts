@@ -11,7 +11,10 @@ export interface Problem {
 
 export class ApiError extends Error {
   readonly code: string;
-  constructor(readonly problem: Problem, options?: { cause?: unknown }) {
+  constructor(
+    readonly problem: Problem,
+    options?: { cause?: unknown },
+  ) {
     super(problem.detail ?? problem.title, options);
     this.name = 'ApiError';
     this.code = problem.code ?? `http.${problem.status}`;

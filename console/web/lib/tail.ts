@@ -3,7 +3,9 @@ import type { LogLine } from './api.js';
 
 export type TailState = 'connecting' | 'live' | 'reconnecting';
 
-export interface Tail { close(): void }
+export interface Tail {
+  close(): void;
+}
 
 /** One `log` event carries one LogLine (the API's tail.routes.ts). */
 function rowsOf(data: string): LogLine[] {
@@ -13,7 +15,12 @@ function rowsOf(data: string): LogLine[] {
   return [];
 }
 
-export function openTail(url: string, onrows: (rows: LogLine[]) => void, onstate: (s: TailState) => void, onerror: (e: Error) => void): Tail {
+export function openTail(
+  url: string,
+  onrows: (rows: LogLine[]) => void,
+  onstate: (s: TailState) => void,
+  onerror: (e: Error) => void,
+): Tail {
   const source = new EventSource(url, { withCredentials: true });
   onstate('connecting');
   const handle = (e: MessageEvent<string>) => {
@@ -28,6 +35,8 @@ export function openTail(url: string, onrows: (rows: LogLine[]) => void, onstate
   source.onerror = () => onstate(source.readyState === EventSource.CLOSED ? 'connecting' : 'reconnecting');
   source.addEventListener('log', handle);
   source.addEventListener('ready', () => onstate('live'));
-  source.addEventListener('dropped', (e: MessageEvent<string>) => onerror(new Error(`Live tail too fast for this browser: ${e.data} lines skipped`)));
+  source.addEventListener('dropped', (e: MessageEvent<string>) =>
+    onerror(new Error(`Live tail too fast for this browser: ${e.data} lines skipped`)),
+  );
   return { close: () => source.close() };
 }
