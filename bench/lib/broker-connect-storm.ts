@@ -34,17 +34,36 @@ async function storm(port: number, devices: Dev[], label: string): Promise<Storm
   const parts = await Promise.all(
     Array.from({ length: procs }, (_, i) => {
       const file = join(tmp, `${label}-${i}.json`);
-      writeFileSync(file, JSON.stringify({ host: '127.0.0.1', port, devices: devices.slice(i * per, (i + 1) * per), concurrency, mode: 'storm' }));
+      writeFileSync(
+        file,
+        JSON.stringify({
+          host: '127.0.0.1',
+          port,
+          devices: devices.slice(i * per, (i + 1) * per),
+          concurrency,
+          mode: 'storm',
+        }),
+      );
       return new Promise<Storm>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/mqtt-connect.ts', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/mqtt-connect.ts', file], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
         let out = '';
         child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-        child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}') as Storm) : reject(new Error(`client exited ${code}`))));
+        child.once('exit', (code) =>
+          code === 0
+            ? resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}') as Storm)
+            : reject(new Error(`client exited ${code}`)),
+        );
       });
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
-  return { connects: parts.reduce((s, p) => s + p.connects, 0), failures: parts.reduce((s, p) => s + p.failures, 0), seconds };
+  return {
+    connects: parts.reduce((s, p) => s + p.connects, 0),
+    failures: parts.reduce((s, p) => s + p.failures, 0),
+    seconds,
+  };
 }
 
 try {
@@ -70,12 +89,20 @@ try {
   }
   await broker.stop();
   // the same storm on a broker without authentication (AUTH_MODE=open): what aedes itself costs here
-  const open = await startIotlogBroker({ DATABASE_URL: db.url, NATS_URL, NATS_PREFIX: `bench_${tag}`, INGEST_STREAM: stream, AUTH_MODE: 'open' });
+  const open = await startIotlogBroker({
+    DATABASE_URL: db.url,
+    NATS_URL,
+    NATS_PREFIX: `bench_${tag}`,
+    INGEST_STREAM: stream,
+    AUTH_MODE: 'open',
+  });
   services.push(open);
   const cpu0 = cpuSeconds(open.pid);
   const r = await storm(open.port, devices, 'open');
   const openCpu = ((cpuSeconds(open.pid) - cpu0) / Math.max(1, r.connects)) * 1e6;
-  console.log(`open  ${r.connects} connects (${r.failures} failed) in ${r.seconds.toFixed(2)} s = ${Math.round(r.connects / r.seconds)}/s, broker CPU ${openCpu.toFixed(0)} us/connect (no auth: aedes baseline)`);
+  console.log(
+    `open  ${r.connects} connects (${r.failures} failed) in ${r.seconds.toFixed(2)} s = ${Math.round(r.connects / r.seconds)}/s, broker CPU ${openCpu.toFixed(0)} us/connect (no auth: aedes baseline)`,
+  );
   const rate = (r: Storm) => Math.round(r.connects / r.seconds);
   console.log(`connects_per_s=${rate(results.warm!)} cold_connects_per_s=${rate(results.cold!)}`);
 } finally {

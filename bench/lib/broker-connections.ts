@@ -34,8 +34,19 @@ async function hold(port: number, devices: Dev[]): Promise<number> {
   const counts = await Promise.all(
     Array.from({ length: procs }, (_, i) => {
       const file = join(tmp, `clients-${port}-${i}.json`);
-      writeFileSync(file, JSON.stringify({ host: '127.0.0.1', port, devices: devices.slice(i * per, (i + 1) * per), concurrency: 100, mode: 'hold' }));
-      const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/mqtt-connect.ts', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+      writeFileSync(
+        file,
+        JSON.stringify({
+          host: '127.0.0.1',
+          port,
+          devices: devices.slice(i * per, (i + 1) * per),
+          concurrency: 100,
+          mode: 'hold',
+        }),
+      );
+      const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/mqtt-connect.ts', file], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       clients.push(child);
       return new Promise<number>((resolve, reject) => {
         createInterface({ input: child.stdout! }).on('line', (l) => {
@@ -62,7 +73,10 @@ async function release(): Promise<void> {
   );
 }
 
-async function measure(svc: Service, devices: Dev[]): Promise<{ up: number; kib: number; base: number; loaded: number }> {
+async function measure(
+  svc: Service,
+  devices: Dev[],
+): Promise<{ up: number; kib: number; base: number; loaded: number }> {
   await new Promise((r) => setTimeout(r, 1500));
   const base = rssKiB(svc.pid);
   const up = await hold(svc.port, devices);
@@ -74,19 +88,36 @@ async function measure(svc: Service, devices: Dev[]): Promise<{ up: number; kib:
 
 try {
   const seeded = await seedDevices(db.database, N);
-  const broker = await startIotlogBroker({ DATABASE_URL: db.url, NATS_URL, NATS_PREFIX: `bench_${tag}`, INGEST_STREAM: stream });
+  const broker = await startIotlogBroker({
+    DATABASE_URL: db.url,
+    NATS_URL,
+    NATS_PREFIX: `bench_${tag}`,
+    INGEST_STREAM: stream,
+  });
   services.push(broker);
-  const ours = await measure(broker, seeded.map((d) => ({ username: d.deviceId, password: d.token, clientId: d.deviceId })));
-  console.log(`iotlog     ${ours.up} connections  RSS ${Math.round(ours.base / 1024)} -> ${Math.round(ours.loaded / 1024)} MiB  ${ours.kib.toFixed(1)} KiB/connection`);
+  const ours = await measure(
+    broker,
+    seeded.map((d) => ({ username: d.deviceId, password: d.token, clientId: d.deviceId })),
+  );
+  console.log(
+    `iotlog     ${ours.up} connections  RSS ${Math.round(ours.base / 1024)} -> ${Math.round(ours.loaded / 1024)} MiB  ${ours.kib.toFixed(1)} KiB/connection`,
+  );
   await broker.stop();
 
   const user = { username: 'bench', password: randomBytes(12).toString('hex') };
   const mosq = await startMosquitto(user);
   services.push(mosq);
-  const theirs = await measure(mosq, seeded.map((_, i) => ({ ...user, clientId: `c${i}` })));
-  console.log(`mosquitto  ${theirs.up} connections  RSS ${Math.round(theirs.base / 1024)} -> ${Math.round(theirs.loaded / 1024)} MiB  ${theirs.kib.toFixed(1)} KiB/connection`);
+  const theirs = await measure(
+    mosq,
+    seeded.map((_, i) => ({ ...user, clientId: `c${i}` })),
+  );
+  console.log(
+    `mosquitto  ${theirs.up} connections  RSS ${Math.round(theirs.base / 1024)} -> ${Math.round(theirs.loaded / 1024)} MiB  ${theirs.kib.toFixed(1)} KiB/connection`,
+  );
   await mosq.stop();
-  console.log(`connections=${ours.up} kib_per_connection=${ours.kib.toFixed(1)} mosquitto_kib_per_connection=${theirs.kib.toFixed(1)}`);
+  console.log(
+    `connections=${ours.up} kib_per_connection=${ours.kib.toFixed(1)} mosquitto_kib_per_connection=${theirs.kib.toFixed(1)}`,
+  );
 } finally {
   await release();
   for (const s of services) await s.stop();

@@ -32,7 +32,10 @@ function line(name: string, r: LoadResult): string {
 try {
   const devices = await seedDevices(db.database, publishers);
   const shared = { username: 'bench', password: randomBytes(12).toString('hex') };
-  const load = (port: number, devs: { username: string; password: string; clientId: string; topic: string }[]) => ({
+  const load = (
+    port: number,
+    devs: { username: string; password: string; clientId: string; topic: string }[],
+  ) => ({
     host: '127.0.0.1',
     port,
     devices: devs,
@@ -54,12 +57,21 @@ try {
   });
   services.push(broker);
   results.iotlog = await runLoad(
-    load(broker.port, devices.map((d) => ({ username: d.deviceId, password: d.token, clientId: d.deviceId, topic: `d/${d.deviceId}/logs` }))),
+    load(
+      broker.port,
+      devices.map((d) => ({
+        username: d.deviceId,
+        password: d.token,
+        clientId: d.deviceId,
+        topic: `d/${d.deviceId}/logs`,
+      })),
+    ),
     [broker.pid],
   );
   console.log(line('iotlog', results.iotlog));
   const metrics = await (await fetch(`http://127.0.0.1:${broker.httpPort}/metrics`)).text();
-  const metric = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+  const metric = (name: string) =>
+    Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);
   const batches = metric('iotlog_broker_bridge_batches_total');
   console.log(
     `iotlog bridge: ${metric('iotlog_broker_messages_in_total')} messages in ${batches} JetStream publishes ` +
@@ -71,7 +83,10 @@ try {
   const mosq = await startMosquitto(shared);
   services.push(mosq);
   results.mosquitto = await runLoad(
-    load(mosq.port, devices.map((d, i) => ({ ...shared, clientId: `c${i}`, topic: `d/${shared.username}/logs` }))),
+    load(
+      mosq.port,
+      devices.map((d, i) => ({ ...shared, clientId: `c${i}`, topic: `d/${shared.username}/logs` })),
+    ),
     [mosq.pid],
   );
   console.log(line('mosquitto', results.mosquitto));
@@ -80,7 +95,10 @@ try {
   const nm = await startNatsMqtt(shared);
   services.push(nm);
   results.nats = await runLoad(
-    load(nm.port, devices.map((d, i) => ({ ...shared, clientId: `c${i}`, topic: `d/${shared.username}/logs` }))),
+    load(
+      nm.port,
+      devices.map((d, i) => ({ ...shared, clientId: `c${i}`, topic: `d/${shared.username}/logs` })),
+    ),
     [nm.pid],
   );
   console.log(line('nats-mqtt', results.nats));

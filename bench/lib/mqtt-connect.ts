@@ -25,7 +25,18 @@ function once(dev: Device): Promise<boolean> {
       resolve(ok);
     };
     s.once('connect', () =>
-      s.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 900, clientId: dev.clientId, username: dev.username, password: Buffer.from(dev.password) })),
+      s.write(
+        mqttPacket.generate({
+          cmd: 'connect',
+          protocolId: 'MQTT',
+          protocolVersion: 4,
+          clean: true,
+          keepalive: 900,
+          clientId: dev.clientId,
+          username: dev.username,
+          password: Buffer.from(dev.password),
+        }),
+      ),
     );
     s.on('data', (b: Buffer) => finish(b[0] === 0x20 && b[3] === 0));
     s.once('error', () => finish(false));

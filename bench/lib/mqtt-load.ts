@@ -7,7 +7,15 @@ import { connect, type Socket } from 'node:net';
 import mqttPacket from 'mqtt-packet';
 
 type Device = { username: string; password: string; clientId: string; topic: string };
-type Config = { host: string; port: number; devices: Device[]; window: number; payload: number; warmupS: number; measureS: number };
+type Config = {
+  host: string;
+  port: number;
+  devices: Device[];
+  window: number;
+  payload: number;
+  warmupS: number;
+  measureS: number;
+};
 
 const cfg = JSON.parse(process.argv[2] ?? '{}') as Config;
 const payload = Buffer.alloc(cfg.payload, 0x61);
@@ -59,7 +67,18 @@ function run(dev: Device): Promise<Socket> {
       if (bufs.length) s.write(bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs));
     };
     s.on('connect', () => {
-      s.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 60, clientId: dev.clientId, username: dev.username, password: Buffer.from(dev.password) }));
+      s.write(
+        mqttPacket.generate({
+          cmd: 'connect',
+          protocolId: 'MQTT',
+          protocolVersion: 4,
+          clean: true,
+          keepalive: 60,
+          clientId: dev.clientId,
+          username: dev.username,
+          password: Buffer.from(dev.password),
+        }),
+      );
     });
     s.on('data', (chunk: Buffer) => {
       pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;

@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Queryable } from '@iotlog/drizzle';
 
-export type Service = { name: string; port: number; pid: number; stop(): Promise<void>; extra?: Record<string, number> };
+export type Service = {
+  name: string;
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+  extra?: Record<string, number>;
+};
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -22,9 +28,17 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function waitFor(fn: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+export async function waitFor(
+  fn: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await Promise.resolve().then(fn).catch(() => false))) {
+  while (
+    !(await Promise.resolve()
+      .then(fn)
+      .catch(() => false))
+  ) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -64,14 +78,30 @@ export async function startMosquitto(user: { username: string; password: string 
   writeFileSync(join(dir, 'acl'), 'pattern readwrite d/%u/#\n');
   writeFileSync(
     join(dir, 'mosquitto.conf'),
-    [`listener ${port} 127.0.0.1`, 'allow_anonymous false', `password_file ${join(dir, 'passwd')}`, `acl_file ${join(dir, 'acl')}`, 'persistence false', 'max_connections -1', 'log_type error', ''].join('\n'),
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous false',
+      `password_file ${join(dir, 'passwd')}`,
+      `acl_file ${join(dir, 'acl')}`,
+      'persistence false',
+      'max_connections -1',
+      'log_type error',
+      '',
+    ].join('\n'),
   );
   // mosquitto started as root drops to the `mosquitto` user: it must be able to read its files
   chmodSync(dir, 0o755);
   for (const f of ['passwd', 'acl', 'mosquitto.conf']) chmodSync(join(dir, f), 0o644);
-  const child = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   await waitFor(() => portOpen(port), 10_000, 'mosquitto');
-  return { name: 'mosquitto', port, pid: child.pid!, stop: stopper(child, () => rmSync(dir, { recursive: true, force: true })) };
+  return {
+    name: 'mosquitto',
+    port,
+    pid: child.pid!,
+    stop: stopper(child, () => rmSync(dir, { recursive: true, force: true })),
+  };
 }
 
 export async function startNatsMqtt(user: { username: string; password: string }): Promise<Service> {
@@ -85,23 +115,45 @@ jetstream { store_dir: "${join(dir, 'js')}" }
 mqtt { listen: 127.0.0.1:${mqttPort}, authorization { username: "${user.username}", password: "${user.password}" } }
 `,
   );
-  const child = spawn('nats-server', ['-c', join(dir, 'nats.conf')], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const child = spawn('nats-server', ['-c', join(dir, 'nats.conf')], {
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
   await waitFor(() => portOpen(mqttPort), 15_000, 'nats-server mqtt');
-  return { name: 'nats-mqtt', port: mqttPort, pid: child.pid!, stop: stopper(child, () => rmSync(dir, { recursive: true, force: true })) };
+  return {
+    name: 'nats-mqtt',
+    port: mqttPort,
+    pid: child.pid!,
+    stop: stopper(child, () => rmSync(dir, { recursive: true, force: true })),
+  };
 }
 
 /** Our broker as a child process (`node --import tsx broker/src/main.ts`), so its CPU and RSS are its own. */
-export async function startIotlogBroker(env: Record<string, string>): Promise<Service & { httpPort: number }> {
+export async function startIotlogBroker(
+  env: Record<string, string>,
+): Promise<Service & { httpPort: number }> {
   const [port, httpPort] = [await freePort(), await freePort()];
   // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the broker there when it stops
-  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const prof = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
   // BENCH_BROKER_NODE_FLAGS: extra node flags for the broker process (e.g. --max-semi-space-size=2)
   const flags = (process.env.BENCH_BROKER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...prof, ...flags, '--import', 'tsx', 'broker/src/main.ts'], {
-    env: { ...process.env, HOST: '127.0.0.1', MQTT_PORT: String(port), HTTP_PORT: String(httpPort), LOG_LEVEL: 'warn', ...env },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      MQTT_PORT: String(port),
+      HTTP_PORT: String(httpPort),
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`)).ok, 60_000, 'iotlog broker /readyz');
+  await waitFor(
+    async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`)).ok,
+    60_000,
+    'iotlog broker /readyz',
+  );
   return { name: 'iotlog', port, httpPort, pid: child.pid!, stop: stopper(child, () => undefined) };
 }
 
@@ -110,8 +162,14 @@ export type BenchDevice = { deviceId: string; token: string };
 /** Inserts an organization, a tenant and `n` devices with one token each (sha256 stored). */
 export async function seedDevices(db: Queryable, n: number): Promise<BenchDevice[]> {
   const tag = randomBytes(4).toString('hex');
-  const [org] = await db.query<{ id: string }>(`INSERT INTO organizations (name, slug) VALUES ('bench', $1) RETURNING id`, [`bench-${tag}`]);
-  const [tenant] = await db.query<{ id: string }>(`INSERT INTO tenants (organization_id, name, slug) VALUES ($1, 'bench', 'bench') RETURNING id`, [org!.id]);
+  const [org] = await db.query<{ id: string }>(
+    `INSERT INTO organizations (name, slug) VALUES ('bench', $1) RETURNING id`,
+    [`bench-${tag}`],
+  );
+  const [tenant] = await db.query<{ id: string }>(
+    `INSERT INTO tenants (organization_id, name, slug) VALUES ($1, 'bench', 'bench') RETURNING id`,
+    [org!.id],
+  );
   const tokens = Array.from({ length: n }, () => `iot_${randomBytes(32).toString('base64url')}`);
   const devices: BenchDevice[] = [];
   for (let i = 0; i < n; i += 1000) {
@@ -122,7 +180,11 @@ export async function seedDevices(db: Queryable, n: number): Promise<BenchDevice
     );
     await db.query(
       `INSERT INTO device_credentials (device_id, kind, secret_hash) SELECT * FROM unnest($1::uuid[], $2::credential_kind[], $3::text[])`,
-      [ids.map((r) => r.id), chunk.map(() => 'token'), chunk.map((t) => createHash('sha256').update(t).digest('hex'))],
+      [
+        ids.map((r) => r.id),
+        chunk.map(() => 'token'),
+        chunk.map((t) => createHash('sha256').update(t).digest('hex')),
+      ],
     );
     ids.forEach((r, j) => devices.push({ deviceId: r.id, token: chunk[j]! }));
   }

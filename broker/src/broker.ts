@@ -48,11 +48,20 @@ export async function createBroker(deps: BrokerDeps): Promise<RunningBroker> {
   const subjects = makeSubjects(prefix);
 
   if (config.AUTH_MODE === 'open') {
-    logger.warn('AUTH_MODE=open: NO AUTHENTICATION AND NO DEVICE ACL, nothing is bridged. Lab use only, never in production.');
+    logger.warn(
+      'AUTH_MODE=open: NO AUTHENTICATION AND NO DEVICE ACL, nothing is bridged. Lab use only, never in production.',
+    );
   }
 
-  const cache = createCachedAuthStore({ store: deps.authStore, ttlMs: config.AUTH_CACHE_TTL_S * 1000, logger: base.child({ component: 'auth-cache' }) });
-  const authenticator = createAuthenticator({ store: cache, failLimitPerMin: config.AUTH_FAIL_LIMIT_PER_MIN });
+  const cache = createCachedAuthStore({
+    store: deps.authStore,
+    ttlMs: config.AUTH_CACHE_TTL_S * 1000,
+    logger: base.child({ component: 'auth-cache' }),
+  });
+  const authenticator = createAuthenticator({
+    store: cache,
+    failLimitPerMin: config.AUTH_FAIL_LIMIT_PER_MIN,
+  });
   const batcher = createBatcher({
     sink: deps.sink,
     brokerId: id,
@@ -75,7 +84,9 @@ export async function createBroker(deps: BrokerDeps): Promise<RunningBroker> {
     logger: base.child({ component: 'hooks' }),
   });
 
-  const shared = createSharedState(config.REDIS_URL ? { url: config.REDIS_URL, prefix: config.REDIS_PREFIX } : undefined);
+  const shared = createSharedState(
+    config.REDIS_URL ? { url: config.REDIS_URL, prefix: config.REDIS_PREFIX } : undefined,
+  );
   const aedes = await Aedes.createBroker({
     id,
     persistence: shared.persistence,
@@ -102,14 +113,20 @@ export async function createBroker(deps: BrokerDeps): Promise<RunningBroker> {
     const s = hooks.sessionOf(client);
     if (!s) return;
     registry.add(s.deviceId, client);
-    bus.publish(subjects.presence(s.tenantId, s.deviceId), Buffer.from(JSON.stringify({ deviceId: s.deviceId, online: true, at: Date.now() })));
+    bus.publish(
+      subjects.presence(s.tenantId, s.deviceId),
+      Buffer.from(JSON.stringify({ deviceId: s.deviceId, online: true, at: Date.now() })),
+    );
   });
   aedes.on('clientDisconnect', (client) => {
     metrics.connections.set(aedes.connectedClients);
     const s = hooks.sessionOf(client);
     if (!s) return;
     registry.remove(s.deviceId, client);
-    bus.publish(subjects.presence(s.tenantId, s.deviceId), Buffer.from(JSON.stringify({ deviceId: s.deviceId, online: false, at: Date.now() })));
+    bus.publish(
+      subjects.presence(s.tenantId, s.deviceId),
+      Buffer.from(JSON.stringify({ deviceId: s.deviceId, online: false, at: Date.now() })),
+    );
   });
   aedes.on('clientError', (client, err) => logger.debug({ clientId: client.id, err }, 'client error'));
   aedes.on('connectionError', (_client, err) => logger.debug({ err }, 'connection error'));
@@ -128,7 +145,11 @@ export async function createBroker(deps: BrokerDeps): Promise<RunningBroker> {
     logger: base.child({ component: 'control' }),
   });
 
-  const tls = readTlsFiles({ certFile: config.TLS_CERT_FILE, keyFile: config.TLS_KEY_FILE, caFile: config.TLS_CA_FILE });
+  const tls = readTlsFiles({
+    certFile: config.TLS_CERT_FILE,
+    keyFile: config.TLS_KEY_FILE,
+    caFile: config.TLS_CA_FILE,
+  });
   const listeners = await startListeners({
     aedes,
     logger: base.child({ component: 'listeners' }),
@@ -149,7 +170,10 @@ export async function createBroker(deps: BrokerDeps): Promise<RunningBroker> {
     ready: deps.ready ?? (() => true),
     logger,
   });
-  logger.info({ ports: listeners.ports, httpPort: http.port, redis: Boolean(config.REDIS_URL) }, 'broker listening');
+  logger.info(
+    { ports: listeners.ports, httpPort: http.port, redis: Boolean(config.REDIS_URL) },
+    'broker listening',
+  );
 
   let closing: Promise<void> | undefined;
   return {

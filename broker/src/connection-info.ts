@@ -3,7 +3,11 @@
 import { createHash } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 
-export type ConnectionInfo = { remoteAddress: string; certFingerprint: string | undefined; transport: string };
+export type ConnectionInfo = {
+  remoteAddress: string;
+  certFingerprint: string | undefined;
+  transport: string;
+};
 
 const infos = new WeakMap<object, ConnectionInfo>();
 

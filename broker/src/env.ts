@@ -34,11 +34,21 @@ export const envSchema = z
     // NATS server(s) with JetStream, comma separated.
     NATS_URL: z.string().default('nats://127.0.0.1:4222'),
     // NATS subject prefix (see ARCHITECTURE.md: subjects(prefix)).
-    NATS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('iot'),
+    NATS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .default('iot'),
     // JetStream stream receiving ingest envelopes; created or updated at start.
-    INGEST_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('IOT_INGEST'),
+    INGEST_STREAM: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .default('IOT_INGEST'),
     // Max age of ingest messages in the stream, seconds (default 7 days).
-    INGEST_MAX_AGE_S: z.coerce.number().int().positive().default(7 * 24 * 3600),
+    INGEST_MAX_AGE_S: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(7 * 24 * 3600),
     // JetStream duplicate window, seconds (default 2 minutes).
     INGEST_DUPLICATE_WINDOW_S: z.coerce.number().int().positive().default(120),
     // Redis URL: when set, sessions/retained/offline queues and pub/sub are shared by all replicas.

@@ -5,6 +5,9 @@ export function createLogger(level: string): Logger {
   return pino({
     level,
     base: { service: 'broker' },
-    redact: { paths: ['password', '*.password', 'token', '*.token', 'payload', '*.payload'], censor: '[redacted]' },
+    redact: {
+      paths: ['password', '*.password', 'token', '*.token', 'payload', '*.payload'],
+      censor: '[redacted]',
+    },
   });
 }

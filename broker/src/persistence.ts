@@ -14,7 +14,9 @@ type AsyncPersistenceCtor = new (opts: { conn: Redis; maxSessionDelivery?: numbe
 type MQEmitterRedisPrefixCtor = new (prefix: string, opts: { connectionString: string }) => object;
 const require = createRequire(import.meta.url);
 const AsyncPersistence = require('aedes-persistence-redis/asyncPersistence.js') as AsyncPersistenceCtor;
-const { MQEmitterRedisPrefix } = require('mqemitter-redis') as { MQEmitterRedisPrefix: MQEmitterRedisPrefixCtor };
+const { MQEmitterRedisPrefix } = require('mqemitter-redis') as {
+  MQEmitterRedisPrefix: MQEmitterRedisPrefixCtor;
+};
 
 export type SharedState = { persistence?: unknown; mq?: unknown; close(): Promise<void> };
 

@@ -11,8 +11,14 @@ import type { BrokerEnv } from './env.js';
 import { createMetrics } from './metrics.js';
 
 export async function runBroker(config: BrokerEnv, logger: Logger): Promise<RunningBroker> {
-  const database = await createDatabase(config.DATABASE_URL, { onPoolError: (err) => logger.warn({ err }, 'PostgreSQL pool error') });
-  const nc = await connect({ servers: config.NATS_URL.split(','), name: 'iotlog-broker', maxReconnectAttempts: -1 });
+  const database = await createDatabase(config.DATABASE_URL, {
+    onPoolError: (err) => logger.warn({ err }, 'PostgreSQL pool error'),
+  });
+  const nc = await connect({
+    servers: config.NATS_URL.split(','),
+    name: 'iotlog-broker',
+    maxReconnectAttempts: -1,
+  });
   let natsUp = true;
   void (async () => {
     for await (const s of nc.status()) {

@@ -31,7 +31,11 @@ describe('CONNECT authentication', () => {
     const c = await connectClient(url, { username: d.deviceId, password: d.token, clientId: d.deviceId });
     expect(c.connected).toBe(true);
     await c.endAsync();
-    const c2 = await connectClient(url, { username: d.deviceId, password: d.token, clientId: `${d.deviceId}:sensor-2` });
+    const c2 = await connectClient(url, {
+      username: d.deviceId,
+      password: d.token,
+      clientId: `${d.deviceId}:sensor-2`,
+    });
     await c2.endAsync();
   });
 
@@ -40,7 +44,9 @@ describe('CONNECT authentication', () => {
     const unknown = '00000000-0000-4000-8000-000000000000';
     expect(await connackCode(url, { username: unknown, password: d.token, clientId: unknown })).toBe(4);
     expect(await connackCode(url, { username: 'not-a-uuid', password: 'x', clientId: 'not-a-uuid' })).toBe(4);
-    expect(await connackCode(url, { username: d.deviceId, password: 'iot_wrong', clientId: d.deviceId })).toBe(4);
+    expect(
+      await connackCode(url, { username: d.deviceId, password: 'iot_wrong', clientId: d.deviceId }),
+    ).toBe(4);
     expect(await connackCode(url, { username: d.deviceId, clientId: d.deviceId })).toBe(4);
     expect(await failures('bad_credentials')).toBeGreaterThanOrEqual(1);
     expect(await failures('unknown_device')).toBeGreaterThanOrEqual(2);
@@ -52,19 +58,33 @@ describe('CONNECT authentication', () => {
     const disabled = await env.createDevice({ disabled: true });
     const ok = await env.createDevice();
     const other = await env.createDevice();
-    const opts = (d: typeof ok, clientId = d.deviceId) => ({ username: d.deviceId, password: d.token, clientId });
+    const opts = (d: typeof ok, clientId = d.deviceId) => ({
+      username: d.deviceId,
+      password: d.token,
+      clientId,
+    });
     expect(await connackCode(url, opts(revoked))).toBe(5);
     expect(await connackCode(url, opts(expired))).toBe(5);
     expect(await connackCode(url, opts(disabled))).toBe(5);
     expect(await connackCode(url, opts(ok, other.deviceId))).toBe(5);
     expect(await connackCode(url, opts(ok, `${ok.deviceId}x`))).toBe(5);
-    for (const reason of ['revoked', 'expired', 'disabled', 'client_id']) expect(await failures(reason)).toBeGreaterThanOrEqual(1);
+    for (const reason of ['revoked', 'expired', 'disabled', 'client_id'])
+      expect(await failures(reason)).toBeGreaterThanOrEqual(1);
   });
 
   it('refuses an MQTT 5 CONNECT with code 1 (unacceptable protocol version)', async () => {
     const d = await env.createDevice();
     const bytes = mqttPacket.generate(
-      { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, keepalive: 30, clientId: d.deviceId, username: d.deviceId, password: Buffer.from(d.token) },
+      {
+        cmd: 'connect',
+        protocolId: 'MQTT',
+        protocolVersion: 5,
+        clean: true,
+        keepalive: 30,
+        clientId: d.deviceId,
+        username: d.deviceId,
+        password: Buffer.from(d.token),
+      },
       { protocolVersion: 5 },
     );
     const reply = await new Promise<Buffer>((resolve, reject) => {
@@ -87,9 +107,14 @@ describe('CONNECT authentication', () => {
     const d = await env.createDevice();
     const c = await connectClient(url, { username: d.deviceId, password: d.token, clientId: d.deviceId });
     const gone = closed(c);
-    await env.db.database.query(`UPDATE device_credentials SET revoked_at = now() WHERE id = $1`, [d.credentialId]);
+    await env.db.database.query(`UPDATE device_credentials SET revoked_at = now() WHERE id = $1`, [
+      d.credentialId,
+    ]);
     const t0 = Date.now();
-    env.nc.publish(`${env.prefix}.ctl.device`, JSON.stringify({ type: 'credential.revoked', deviceId: d.deviceId, credentialId: d.credentialId }));
+    env.nc.publish(
+      `${env.prefix}.ctl.device`,
+      JSON.stringify({ type: 'credential.revoked', deviceId: d.deviceId, credentialId: d.credentialId }),
+    );
     await gone;
     expect(Date.now() - t0).toBeLessThan(2000);
     expect(await connackCode(url, { username: d.deviceId, password: d.token, clientId: d.deviceId })).toBe(5);
@@ -97,12 +122,26 @@ describe('CONNECT authentication', () => {
 
   it('closes sessions of a disabled device on every transport it uses', async () => {
     const d = await env.createDevice();
-    const a = await connectClient(url, { username: d.deviceId, password: d.token, clientId: `${d.deviceId}:a` });
-    const b = await connectClient(url, { username: d.deviceId, password: d.token, clientId: `${d.deviceId}:b` });
+    const a = await connectClient(url, {
+      username: d.deviceId,
+      password: d.token,
+      clientId: `${d.deviceId}:a`,
+    });
+    const b = await connectClient(url, {
+      username: d.deviceId,
+      password: d.token,
+      clientId: `${d.deviceId}:b`,
+    });
     await env.db.database.query(`UPDATE devices SET disabled_at = now() WHERE id = $1`, [d.deviceId]);
-    env.nc.publish(`${env.prefix}.ctl.device`, JSON.stringify({ type: 'device.disabled', deviceId: d.deviceId }));
+    env.nc.publish(
+      `${env.prefix}.ctl.device`,
+      JSON.stringify({ type: 'device.disabled', deviceId: d.deviceId }),
+    );
     await Promise.all([closed(a), closed(b)]);
-    await waitFor(async () => (await connackCode(url, { username: d.deviceId, password: d.token, clientId: d.deviceId })) === 5);
+    await waitFor(
+      async () =>
+        (await connackCode(url, { username: d.deviceId, password: d.token, clientId: d.deviceId })) === 5,
+    );
   });
 
   it('keeps known devices connecting from the cache while PostgreSQL is unreachable', async () => {
@@ -118,6 +157,12 @@ describe('CONNECT authentication', () => {
     const again = await connectClient(u, { username: d.deviceId, password: d.token, clientId: d.deviceId });
     await again.endAsync();
     // an unknown-to-the-cache device gets "server unavailable" (3), not a credential verdict
-    expect(await connackCode(u, { username: stranger.deviceId, password: stranger.token, clientId: stranger.deviceId })).toBe(3);
+    expect(
+      await connackCode(u, {
+        username: stranger.deviceId,
+        password: stranger.token,
+        clientId: stranger.deviceId,
+      }),
+    ).toBe(3);
   });
 });

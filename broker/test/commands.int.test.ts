@@ -17,7 +17,12 @@ afterAll(async () => {
 });
 
 const connectDevice = (d: SeededDevice, extra = {}) =>
-  connectClient(`mqtt://127.0.0.1:${broker.ports.mqtt}`, { username: d.deviceId, password: d.token, clientId: d.deviceId, ...extra });
+  connectClient(`mqtt://127.0.0.1:${broker.ports.mqtt}`, {
+    username: d.deviceId,
+    password: d.token,
+    clientId: d.deviceId,
+    ...extra,
+  });
 
 function collect(subject: string): Msg[] {
   const got: Msg[] = [];
@@ -46,7 +51,9 @@ describe('commands and presence', () => {
       c.once('message', (topic, payload) => resolve({ topic, body: JSON.parse(payload.toString()) })),
     );
     const cmd = { id: 'c1', name: 'reboot', data: { delay: 5 }, ts: Date.now() };
-    const reply = await env.nc.request(`${env.prefix}.cmd.${d.tenantId}.${d.deviceId}`, JSON.stringify(cmd), { timeout: 10_000 });
+    const reply = await env.nc.request(`${env.prefix}.cmd.${d.tenantId}.${d.deviceId}`, JSON.stringify(cmd), {
+      timeout: 10_000,
+    });
     expect(reply.json()).toMatchObject({ ok: true });
     const got = await received;
     expect(got.topic).toBe(`d/${d.deviceId}/cmd/reboot`);
@@ -70,10 +77,18 @@ describe('commands and presence', () => {
     const first = await connectDevice(d, { clean: false });
     await first.subscribeAsync(`d/${d.deviceId}/cmd/#`, { qos: 1 });
     await first.endAsync();
-    env.nc.publish(`${env.prefix}.cmd.${d.tenantId}.${d.deviceId}`, JSON.stringify({ id: 'q1', name: 'upload', data: null }));
     env.nc.publish(
       `${env.prefix}.cmd.${d.tenantId}.${d.deviceId}`,
-      JSON.stringify({ id: 'cfg1', name: '_config', retain: true, data: { version: 3, config: { level: 'debug' } } }),
+      JSON.stringify({ id: 'q1', name: 'upload', data: null }),
+    );
+    env.nc.publish(
+      `${env.prefix}.cmd.${d.tenantId}.${d.deviceId}`,
+      JSON.stringify({
+        id: 'cfg1',
+        name: '_config',
+        retain: true,
+        data: { version: 3, config: { level: 'debug' } },
+      }),
     );
     await env.nc.flush();
     await waitFor(async () => ((await broker.metrics.commands.get()).values[0]?.value ?? 0) >= 2);
@@ -87,23 +102,36 @@ describe('commands and presence', () => {
       reconnectPeriod: 0,
       protocolVersion: 4,
     });
-    again.on('message', (topic, payload, packet) => got.push({ topic, body: JSON.parse(payload.toString()), retain: packet.retain }));
+    again.on('message', (topic, payload, packet) =>
+      got.push({ topic, body: JSON.parse(payload.toString()), retain: packet.retain }),
+    );
     await waitFor(() => got.some((g) => g.topic.endsWith('/cmd/upload')), 20_000, 'queued command');
-    expect(got.find((g) => g.topic.endsWith('/cmd/upload'))!.body).toMatchObject({ id: 'q1', name: 'upload' });
+    expect(got.find((g) => g.topic.endsWith('/cmd/upload'))!.body).toMatchObject({
+      id: 'q1',
+      name: 'upload',
+    });
     await again.endAsync();
     // a new clean session subscribing later gets the retained desired configuration
     const fresh = await connectDevice(d);
     const cfg = new Promise<{ topic: string; body: unknown; retain: boolean }>((resolve) =>
-      fresh.on('message', (topic, payload, packet) => resolve({ topic, body: JSON.parse(payload.toString()), retain: packet.retain })),
+      fresh.on('message', (topic, payload, packet) =>
+        resolve({ topic, body: JSON.parse(payload.toString()), retain: packet.retain }),
+      ),
     );
     await fresh.subscribeAsync(`d/${d.deviceId}/cmd/#`, { qos: 1 });
-    expect(await cfg).toEqual({ topic: `d/${d.deviceId}/cmd/_config`, body: { version: 3, config: { level: 'debug' } }, retain: true });
+    expect(await cfg).toEqual({
+      topic: `d/${d.deviceId}/cmd/_config`,
+      body: { version: 3, config: { level: 'debug' } },
+      retain: true,
+    });
     await fresh.endAsync();
   });
 
   it('answers a malformed command with ok=false', async () => {
     const d = await env.createDevice();
-    const reply = await env.nc.request(`${env.prefix}.cmd.${d.tenantId}.${d.deviceId}`, 'not json', { timeout: 10_000 });
+    const reply = await env.nc.request(`${env.prefix}.cmd.${d.tenantId}.${d.deviceId}`, 'not json', {
+      timeout: 10_000,
+    });
     expect(reply.json()).toMatchObject({ ok: false });
   });
 });

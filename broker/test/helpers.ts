@@ -24,7 +24,11 @@ export function suffix(): string {
 }
 
 /** Polls `fn` until it returns a truthy value (or stops throwing); fails after `timeoutMs`. */
-export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  fn: () => T | Promise<T>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -47,8 +51,16 @@ export type Env = {
   prefix: string;
   stream: string;
   tenantId: string;
-  createDevice(opts?: { disabled?: boolean; expired?: boolean; revoked?: boolean; x509Fingerprint?: string }): Promise<SeededDevice>;
-  startBroker(overrides?: Record<string, string>, opts?: { sink?: IngestSink; authStore?: AuthStore }): Promise<RunningBroker>;
+  createDevice(opts?: {
+    disabled?: boolean;
+    expired?: boolean;
+    revoked?: boolean;
+    x509Fingerprint?: string;
+  }): Promise<SeededDevice>;
+  startBroker(
+    overrides?: Record<string, string>,
+    opts?: { sink?: IngestSink; authStore?: AuthStore },
+  ): Promise<RunningBroker>;
   close(): Promise<void>;
 };
 
@@ -86,13 +98,18 @@ export async function setupEnv(): Promise<Env> {
       const [cred] = await db.database.query<{ id: string }>(
         `INSERT INTO device_credentials (device_id, kind, secret_hash, expires_at, revoked_at)
          VALUES ($1, 'token', $2, $3, $4) RETURNING id`,
-        [dev!.id, sha256Hex(token), opts.expired ? new Date(Date.now() - 1000) : null, opts.revoked ? new Date() : null],
+        [
+          dev!.id,
+          sha256Hex(token),
+          opts.expired ? new Date(Date.now() - 1000) : null,
+          opts.revoked ? new Date() : null,
+        ],
       );
       if (opts.x509Fingerprint) {
-        await db.database.query(`INSERT INTO device_credentials (device_id, kind, secret_hash) VALUES ($1, 'x509', $2)`, [
-          dev!.id,
-          opts.x509Fingerprint,
-        ]);
+        await db.database.query(
+          `INSERT INTO device_credentials (device_id, kind, secret_hash) VALUES ($1, 'x509', $2)`,
+          [dev!.id, opts.x509Fingerprint],
+        );
       }
       return { deviceId: dev!.id, tenantId, token, credentialId: cred!.id };
     },
@@ -130,7 +147,12 @@ export async function setupEnv(): Promise<Env> {
 /** Connects with mqtt.js; resolves once CONNACK 0 arrived, rejects with the CONNACK error code otherwise. */
 export function connectClient(url: string, opts: IClientOptions): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
-    const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 10_000, protocolVersion: 4, ...opts });
+    const client = mqtt.connect(url, {
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      protocolVersion: 4,
+      ...opts,
+    });
     client.once('connect', () => resolve(client));
     client.once('error', (err) => {
       client.end(true);

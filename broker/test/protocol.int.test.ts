@@ -32,7 +32,11 @@ async function payloads(d: SeededDevice, channel: string): Promise<string[]> {
 describe('MQTT protocol through the bridge', () => {
   it('completes a QoS 2 publish after JetStream stored it', async () => {
     const d = await env.createDevice();
-    const c = await connectClient(`mqtt://127.0.0.1:${broker.ports.mqtt}`, { username: d.deviceId, password: d.token, clientId: d.deviceId });
+    const c = await connectClient(`mqtt://127.0.0.1:${broker.ports.mqtt}`, {
+      username: d.deviceId,
+      password: d.token,
+      clientId: d.deviceId,
+    });
     await c.publishAsync(`d/${d.deviceId}/events`, '{"name":"qos2"}', { qos: 2 });
     expect(await payloads(d, 'events')).toEqual(['{"name":"qos2"}']);
     await c.endAsync();
@@ -44,10 +48,19 @@ describe('MQTT protocol through the bridge', () => {
       username: d.deviceId,
       password: d.token,
       clientId: d.deviceId,
-      will: { topic: `d/${d.deviceId}/events`, payload: Buffer.from('{"name":"gone"}'), qos: 1, retain: false },
+      will: {
+        topic: `d/${d.deviceId}/events`,
+        payload: Buffer.from('{"name":"gone"}'),
+        qos: 1,
+        retain: false,
+      },
     });
     c.stream.destroy(); // no DISCONNECT: the broker publishes the will
-    await waitFor(async () => (await payloads(d, 'events')).includes('{"name":"gone"}'), 20_000, 'will in the stream');
+    await waitFor(
+      async () => (await payloads(d, 'events')).includes('{"name":"gone"}'),
+      20_000,
+      'will in the stream',
+    );
     c.end(true);
   });
 });

@@ -12,7 +12,11 @@ let jsm: JetStreamManager;
 
 beforeAll(async () => {
   env = await setupEnv();
-  broker = await env.startBroker({ MAX_PAYLOAD_BYTES: '4096', DEVICE_RATE_PER_S: '20', BRIDGE_BATCH_MS: '5' });
+  broker = await env.startBroker({
+    MAX_PAYLOAD_BYTES: '4096',
+    DEVICE_RATE_PER_S: '20',
+    BRIDGE_BATCH_MS: '5',
+  });
   jsm = await jetstreamManager(env.nc);
 });
 afterAll(async () => {
@@ -20,7 +24,12 @@ afterAll(async () => {
 });
 
 const connectDevice = (d: SeededDevice, b = broker, extra = {}) =>
-  connectClient(`mqtt://127.0.0.1:${b.ports.mqtt}`, { username: d.deviceId, password: d.token, clientId: d.deviceId, ...extra });
+  connectClient(`mqtt://127.0.0.1:${b.ports.mqtt}`, {
+    username: d.deviceId,
+    password: d.token,
+    clientId: d.deviceId,
+    ...extra,
+  });
 
 async function refused(reason: string, b = broker): Promise<number> {
   const m = await b.metrics.refused.get();
@@ -66,15 +75,24 @@ describe('publish to JetStream', () => {
     const d = await env.createDevice();
     const c = await connectDevice(d);
     const sends = [];
-    for (let i = 0; i < 30; i++) sends.push(c.publishAsync(`d/${d.deviceId}/telemetry`, JSON.stringify({ seq: i, metrics: { t: i } }), { qos: 1 }));
+    for (let i = 0; i < 30; i++)
+      sends.push(
+        c.publishAsync(`d/${d.deviceId}/telemetry`, JSON.stringify({ seq: i, metrics: { t: i } }), {
+          qos: 1,
+        }),
+      );
     await Promise.all(sends);
     await c.publishAsync(`d/${d.deviceId}/events`, JSON.stringify({ name: 'boot' }), { qos: 0 });
     const subject = `${env.prefix}.ingest.${d.tenantId}.${d.deviceId}.telemetry`;
     const envs = await stored(subject);
-    const seqs = envs.flatMap((e) => e.messages.map((m) => (JSON.parse(Buffer.from(m.payload).toString()) as { seq: number }).seq));
+    const seqs = envs.flatMap((e) =>
+      e.messages.map((m) => (JSON.parse(Buffer.from(m.payload).toString()) as { seq: number }).seq),
+    );
     expect(seqs).toEqual([...Array(30).keys()]);
     expect(envs.length).toBeLessThan(30);
-    await waitFor(async () => (await stored(`${env.prefix}.ingest.${d.tenantId}.${d.deviceId}.events`)).length === 1);
+    await waitFor(
+      async () => (await stored(`${env.prefix}.ingest.${d.tenantId}.${d.deviceId}.events`)).length === 1,
+    );
     await c.endAsync();
   });
 
@@ -90,7 +108,15 @@ describe('publish to JetStream', () => {
       if (p.cmd === 'publish' && p.messageId !== undefined) sent.push(p.messageId);
     });
     const channels = ['logs', 'telemetry', 'events', 'logs', 'events', 'telemetry', 'logs', 'events'];
-    await Promise.all(channels.map((ch, i) => c.publishAsync(`d/${d.deviceId}/${ch}`, JSON.stringify({ seq: i, message: 'x', name: 'e', metrics: { a: 1 } }), { qos: 1 })));
+    await Promise.all(
+      channels.map((ch, i) =>
+        c.publishAsync(
+          `d/${d.deviceId}/${ch}`,
+          JSON.stringify({ seq: i, message: 'x', name: 'e', metrics: { a: 1 } }),
+          { qos: 1 },
+        ),
+      ),
+    );
     expect(acks).toEqual(sent);
     await c.endAsync();
   });
@@ -183,12 +209,22 @@ describe('ingest sink failure', () => {
       if (!err) acked = true;
     });
     // no stream: the broker closes the connection without PUBACK, mqtt.js reconnects and resends
-    await waitFor(() => b.metrics.sinkErrors.get().then((m) => (m.values[0]?.value ?? 0) >= 3), 20_000, 'sink errors');
+    await waitFor(
+      () => b.metrics.sinkErrors.get().then((m) => (m.values[0]?.value ?? 0) >= 3),
+      20_000,
+      'sink errors',
+    );
     expect(acked).toBe(false);
-    await jsm.streams.add({ name: env.stream, subjects: [`${env.prefix}.ingest.>`], duplicate_window: 120_000_000_000 });
+    await jsm.streams.add({
+      name: env.stream,
+      subjects: [`${env.prefix}.ingest.>`],
+      duplicate_window: 120_000_000_000,
+    });
     await waitFor(() => acked, 20_000, 'PUBACK after JetStream is back');
     const envs = await stored(`${env.prefix}.ingest.${d.tenantId}.${d.deviceId}.logs`);
-    const copies = envs.flatMap((e) => e.messages).filter((m) => Buffer.from(m.payload).toString() === payload);
+    const copies = envs
+      .flatMap((e) => e.messages)
+      .filter((m) => Buffer.from(m.payload).toString() === payload);
     expect(copies).toHaveLength(1);
     await c.endAsync();
   });

@@ -36,7 +36,9 @@ afterAll(async () => {
 
 async function storedPayloads(d: SeededDevice, channel = 'logs'): Promise<string[]> {
   const jsm = await jetstreamManager(env.nc);
-  const m = await jsm.streams.getMessage(env.stream, { last_by_subj: `${env.prefix}.ingest.${d.tenantId}.${d.deviceId}.${channel}` }).catch(() => null);
+  const m = await jsm.streams
+    .getMessage(env.stream, { last_by_subj: `${env.prefix}.ingest.${d.tenantId}.${d.deviceId}.${channel}` })
+    .catch(() => null);
   return m ? decodeEnvelope(m.data).messages.map((x) => Buffer.from(x.payload).toString()) : [];
 }
 
@@ -45,17 +47,52 @@ const creds = (d: SeededDevice) => ['-u', d.deviceId, '-P', d.token, '-i', d.dev
 describe('mosquitto clients', () => {
   it('mosquitto_pub publishes QoS1 over TCP with a token', async () => {
     const d = await env.createDevice();
-    await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(broker.ports.mqtt), ...creds(d), '-q', '1', '-t', `d/${d.deviceId}/logs`, '-m', 'tcp line']);
+    await run('mosquitto_pub', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(broker.ports.mqtt),
+      ...creds(d),
+      '-q',
+      '1',
+      '-t',
+      `d/${d.deviceId}/logs`,
+      '-m',
+      'tcp line',
+    ]);
     expect(await storedPayloads(d)).toEqual(['tcp line']);
   });
 
   it('mosquitto_pub publishes over TLS, and is refused with a wrong token', async () => {
     const d = await env.createDevice();
     const tls = ['-h', '127.0.0.1', '-p', String(broker.ports.tls), '--cafile', pki.caFile];
-    await run('mosquitto_pub', [...tls, ...creds(d), '-q', '1', '-t', `d/${d.deviceId}/logs`, '-m', 'tls line']);
+    await run('mosquitto_pub', [
+      ...tls,
+      ...creds(d),
+      '-q',
+      '1',
+      '-t',
+      `d/${d.deviceId}/logs`,
+      '-m',
+      'tls line',
+    ]);
     expect(await storedPayloads(d)).toEqual(['tls line']);
     await expect(
-      run('mosquitto_pub', [...tls, '-u', d.deviceId, '-P', 'iot_wrong', '-i', d.deviceId, '-q', '1', '-t', `d/${d.deviceId}/logs`, '-m', 'x']),
+      run('mosquitto_pub', [
+        ...tls,
+        '-u',
+        d.deviceId,
+        '-P',
+        'iot_wrong',
+        '-i',
+        d.deviceId,
+        '-q',
+        '1',
+        '-t',
+        `d/${d.deviceId}/logs`,
+        '-m',
+        'x',
+      ]),
     ).rejects.toThrow();
   });
 
@@ -66,12 +103,30 @@ describe('mosquitto clients', () => {
         if (client.id === d.deviceId) resolve();
       }),
     );
-    const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(broker.ports.tls), '--cafile', pki.caFile, ...creds(d), '-q', '1', '-t', `d/${d.deviceId}/cmd/#`, '-C', '1', '-v']);
+    const sub = spawn('mosquitto_sub', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(broker.ports.tls),
+      '--cafile',
+      pki.caFile,
+      ...creds(d),
+      '-q',
+      '1',
+      '-t',
+      `d/${d.deviceId}/cmd/#`,
+      '-C',
+      '1',
+      '-v',
+    ]);
     let out = '';
     sub.stdout.on('data', (b: Buffer) => (out += b.toString()));
     const exited = new Promise<number | null>((resolve) => sub.on('close', resolve));
     await subscribed;
-    env.nc.publish(`${env.prefix}.cmd.${d.tenantId}.${d.deviceId}`, JSON.stringify({ id: 'm1', name: 'blink', data: 2 }));
+    env.nc.publish(
+      `${env.prefix}.cmd.${d.tenantId}.${d.deviceId}`,
+      JSON.stringify({ id: 'm1', name: 'blink', data: 2 }),
+    );
     expect(await exited).toBe(0);
     expect(out).toContain(`d/${d.deviceId}/cmd/blink {"id":"m1","name":"blink","data":2}`);
   });
@@ -82,13 +137,19 @@ describe('client certificates, WebSocket, PROXY protocol', () => {
     const cert = pki.client('device-a');
     const d = await env.createDevice({ x509Fingerprint: cert.fingerprint });
     const stranger = await env.createDevice();
-    const tlsOpts = { ca: readFileSync(pki.caFile), cert: readFileSync(cert.certFile), key: readFileSync(cert.keyFile) };
+    const tlsOpts = {
+      ca: readFileSync(pki.caFile),
+      cert: readFileSync(cert.certFile),
+      key: readFileSync(cert.keyFile),
+    };
     const url = `mqtts://127.0.0.1:${broker.ports.tls}`;
     const c = await connectClient(url, { ...tlsOpts, username: d.deviceId, clientId: d.deviceId });
     await c.publishAsync(`d/${d.deviceId}/events`, '{"name":"x509"}', { qos: 1 });
     await c.endAsync();
     // the same certificate is not a credential of another device
-    expect(await connackCode(url, { ...tlsOpts, username: stranger.deviceId, clientId: stranger.deviceId })).toBe(4);
+    expect(
+      await connackCode(url, { ...tlsOpts, username: stranger.deviceId, clientId: stranger.deviceId }),
+    ).toBe(4);
     // without a certificate there is nothing to authenticate with
     expect(await connackCode(url, { ca: tlsOpts.ca, username: d.deviceId, clientId: d.deviceId })).toBe(4);
   });
@@ -99,7 +160,10 @@ describe('client certificates, WebSocket, PROXY protocol', () => {
     const ws = await connectClient(`ws://127.0.0.1:${broker.ports.ws}/mqtt`, opts);
     await ws.publishAsync(`d/${d.deviceId}/logs`, 'over ws', { qos: 1 });
     await ws.endAsync();
-    const wss = await connectClient(`wss://127.0.0.1:${broker.ports.wss}/mqtt`, { ...opts, ca: readFileSync(pki.caFile) });
+    const wss = await connectClient(`wss://127.0.0.1:${broker.ports.wss}/mqtt`, {
+      ...opts,
+      ca: readFileSync(pki.caFile),
+    });
     await wss.publishAsync(`d/${d.deviceId}/logs`, 'over wss', { qos: 1 });
     await wss.endAsync();
     expect(await storedPayloads(d)).toEqual(['over wss']);
@@ -110,7 +174,16 @@ describe('client certificates, WebSocket, PROXY protocol', () => {
     const d = await env.createDevice();
     const d2 = await env.createDevice();
     const connect = (password: string, dev = d) =>
-      mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 30, clientId: dev.deviceId, username: dev.deviceId, password: Buffer.from(password) });
+      mqttPacket.generate({
+        cmd: 'connect',
+        protocolId: 'MQTT',
+        protocolVersion: 4,
+        clean: true,
+        keepalive: 30,
+        clientId: dev.deviceId,
+        username: dev.deviceId,
+        password: Buffer.from(password),
+      });
     const v1 = (ip: string) => Buffer.from(`PROXY TCP4 ${ip} 127.0.0.1 40000 1884\r\n`);
     const connack = (bytes: Buffer) =>
       new Promise<number>((resolve, reject) => {
@@ -126,6 +199,8 @@ describe('client certificates, WebSocket, PROXY protocol', () => {
     // that address is now blocked even with the right token; another address is not
     expect(await connack(Buffer.concat([v1('203.0.113.7'), connect(d2.token, d2)]))).toBe(5);
     expect(await connack(Buffer.concat([v1('198.51.100.1'), connect(d2.token, d2)]))).toBe(0);
-    expect((await b.metrics.authFailures.get()).values.find((v) => v.labels.reason === 'rate_limited')?.value).toBe(1);
+    expect(
+      (await b.metrics.authFailures.get()).values.find((v) => v.labels.reason === 'rate_limited')?.value,
+    ).toBe(1);
   });
 });

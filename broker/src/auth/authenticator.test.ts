@@ -28,7 +28,11 @@ const attempt = (over = {}) => ({
 describe('authenticator', () => {
   it('accepts the token and returns the session', async () => {
     const a = createAuthenticator({ store: store(record()), failLimitPerMin: 5 });
-    await expect(a.authenticate(attempt())).resolves.toEqual({ deviceId: DEV, tenantId: 't1', credentialId: 'c1' });
+    await expect(a.authenticate(attempt())).resolves.toEqual({
+      deviceId: DEV,
+      tenantId: 't1',
+      credentialId: 'c1',
+    });
   });
 
   it('maps every refusal to its code and CONNACK return code', async () => {
@@ -38,8 +42,38 @@ describe('authenticator', () => {
       [record(), { password: undefined }, 'auth.missing_credentials', 4],
       [record({ disabled: true }), {}, 'auth.disabled', 5],
       [record(), { clientId: 'someone-else' }, 'auth.client_id', 5],
-      [record({ credentials: [{ id: 'c1', kind: 'token', secretHash: sha256Hex(token), expiresAt: new Date(1), revokedAt: null }] }), {}, 'auth.expired', 5],
-      [record({ credentials: [{ id: 'c1', kind: 'token', secretHash: sha256Hex(token), expiresAt: null, revokedAt: new Date(1) }] }), {}, 'auth.revoked', 5],
+      [
+        record({
+          credentials: [
+            {
+              id: 'c1',
+              kind: 'token',
+              secretHash: sha256Hex(token),
+              expiresAt: new Date(1),
+              revokedAt: null,
+            },
+          ],
+        }),
+        {},
+        'auth.expired',
+        5,
+      ],
+      [
+        record({
+          credentials: [
+            {
+              id: 'c1',
+              kind: 'token',
+              secretHash: sha256Hex(token),
+              expiresAt: null,
+              revokedAt: new Date(1),
+            },
+          ],
+        }),
+        {},
+        'auth.revoked',
+        5,
+      ],
     ];
     for (const [r, over, code, rc] of cases) {
       const a = createAuthenticator({ store: store(r), failLimitPerMin: 100 });
@@ -49,13 +83,25 @@ describe('authenticator', () => {
 
   it('rate-limits failed attempts per address', async () => {
     const a = createAuthenticator({ store: store(record()), failLimitPerMin: 3 });
-    for (let i = 0; i < 3; i++) await expect(a.authenticate(attempt({ password: Buffer.from('x') }))).rejects.toMatchObject({ code: 'auth.bad_credentials' });
-    await expect(a.authenticate(attempt())).rejects.toMatchObject({ code: 'auth.rate_limited', returnCode: 5 });
+    for (let i = 0; i < 3; i++)
+      await expect(a.authenticate(attempt({ password: Buffer.from('x') }))).rejects.toMatchObject({
+        code: 'auth.bad_credentials',
+      });
+    await expect(a.authenticate(attempt())).rejects.toMatchObject({
+      code: 'auth.rate_limited',
+      returnCode: 5,
+    });
   });
 
   it('answers 3 when the store fails and nothing is cached', async () => {
-    const a = createAuthenticator({ store: { lookup: () => Promise.reject(new Error('db down')) }, failLimitPerMin: 3 });
-    await expect(a.authenticate(attempt())).rejects.toMatchObject({ code: 'auth.store_unavailable', returnCode: 3 });
+    const a = createAuthenticator({
+      store: { lookup: () => Promise.reject(new Error('db down')) },
+      failLimitPerMin: 3,
+    });
+    await expect(a.authenticate(attempt())).rejects.toMatchObject({
+      code: 'auth.store_unavailable',
+      returnCode: 3,
+    });
   });
 });
 

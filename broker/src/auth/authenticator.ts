@@ -102,7 +102,10 @@ export function createAuthenticator(deps: {
       try {
         record = await deps.store.lookup(username);
       } catch (err) {
-        throw refuse('store_unavailable', new BrokerError('auth.store_unavailable', 'auth store lookup failed', { cause: err }));
+        throw refuse(
+          'store_unavailable',
+          new BrokerError('auth.store_unavailable', 'auth store lookup failed', { cause: err }),
+        );
       }
       if (!record) return fail(keys, 'unknown_device');
 

@@ -15,7 +15,8 @@ type Row = {
   revoked_at: Date | string | null;
 };
 
-const toDate = (v: Date | string | null): Date | null => (v === null ? null : v instanceof Date ? v : new Date(v));
+const toDate = (v: Date | string | null): Date | null =>
+  v === null ? null : v instanceof Date ? v : new Date(v);
 
 export function createPgAuthStore(db: Queryable): AuthStore {
   return {

@@ -75,7 +75,10 @@ export function createBatcher(deps: {
         for (const cb of batch.callbacks) cb(null);
       },
       (err: unknown) => {
-        logger.warn({ err, subject, msgId, count: batch.callbacks.length }, 'ingest sink publish failed, no PUBACK');
+        logger.warn(
+          { err, subject, msgId, count: batch.callbacks.length },
+          'ingest sink publish failed, no PUBACK',
+        );
         const e = new SinkError('bridge.sink_failed', 'ingest sink did not store the batch', { cause: err });
         for (const cb of batch.callbacks) cb(e);
       },

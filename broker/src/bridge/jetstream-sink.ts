@@ -32,7 +32,11 @@ export async function ensureIngestStream(
     }
   }
   try {
-    await jsm.streams.update(opts.name, { subjects: config.subjects, max_age: config.max_age, duplicate_window: config.duplicate_window });
+    await jsm.streams.update(opts.name, {
+      subjects: config.subjects,
+      max_age: config.max_age,
+      duplicate_window: config.duplicate_window,
+    });
   } catch (err) {
     throw new BrokerError('bridge.stream_setup', `cannot update stream ${opts.name}`, { cause: err });
   }

@@ -2,7 +2,10 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { SubjectBus } from '../ports.js';
 
-export function createNatsBus(nc: NatsConnection, onError: (err: Error, subject: string) => void): SubjectBus {
+export function createNatsBus(
+  nc: NatsConnection,
+  onError: (err: Error, subject: string) => void,
+): SubjectBus {
   return {
     publish(subject, data) {
       nc.publish(subject, data);

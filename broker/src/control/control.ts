@@ -21,13 +21,24 @@ export function parseCtlEvent(data: Uint8Array): CtlEvent | null {
   }
 }
 
-export type CommandMessage = { id: string; name: string; data?: unknown; ts?: number; topic?: string; retain?: boolean };
+export type CommandMessage = {
+  id: string;
+  name: string;
+  data?: unknown;
+  ts?: number;
+  topic?: string;
+  retain?: boolean;
+};
 
 export function parseCommand(data: Uint8Array): CommandMessage | null {
   try {
     const v = JSON.parse(Buffer.from(data).toString('utf8')) as Partial<CommandMessage>;
     if (typeof v.id !== 'string' || typeof v.name !== 'string' || !NAME_RE.test(v.name)) return null;
-    if (v.topic !== undefined && (typeof v.topic !== 'string' || !NAME_RE.test(v.topic) || v.topic.includes('//'))) return null;
+    if (
+      v.topic !== undefined &&
+      (typeof v.topic !== 'string' || !NAME_RE.test(v.topic) || v.topic.includes('//'))
+    )
+      return null;
     return v as CommandMessage;
   } catch {
     return null;
@@ -60,7 +71,10 @@ export function startControl(deps: {
     if (ev.type === 'credential.rotated') return;
     for (const client of registry.clients(ev.deviceId)) {
       metrics.kicked.inc();
-      logger.info({ deviceId: ev.deviceId, type: ev.type, clientId: client.id }, 'closing session after control event');
+      logger.info(
+        { deviceId: ev.deviceId, type: ev.type, clientId: client.id },
+        'closing session after control event',
+      );
       client.close();
     }
   });

@@ -37,7 +37,12 @@ export function createHooks(deps: HooksDeps) {
   const tenantQuota = new TokenBuckets(deps.tenantQuotaPerS, Math.max(1, deps.tenantQuotaPerS * 2));
   const open = deps.authMode === 'open';
 
-  function refusePublish(client: Client, reason: string, topic: string, cb: (err?: Error | null) => void): void {
+  function refusePublish(
+    client: Client,
+    reason: string,
+    topic: string,
+    cb: (err?: Error | null) => void,
+  ): void {
     metrics.refused.inc({ reason });
     logger.warn({ clientId: client.id, reason, topic }, 'publish refused, closing connection');
     cb(new RefusedError(`publish.${reason}`, `publish refused: ${reason}`));
@@ -74,11 +79,21 @@ export function createHooks(deps: HooksDeps) {
             done(null, true);
           },
           (err: unknown) => {
-            const e = err instanceof AuthError ? err : new AuthError('auth.internal', 3, 'authentication failed', { cause: err });
+            const e =
+              err instanceof AuthError
+                ? err
+                : new AuthError('auth.internal', 3, 'authentication failed', { cause: err });
             const reason = e.code.replace(/^auth\./, '');
             metrics.authFailures.inc({ reason });
             logger.warn(
-              { reason, deviceId: username, clientId: client.id, remoteAddress, transport: info?.transport, err: e.cause },
+              {
+                reason,
+                deviceId: username,
+                clientId: client.id,
+                remoteAddress,
+                transport: info?.transport,
+                err: e.cause,
+              },
               'connect refused',
             );
             done(e, false);
@@ -95,7 +110,8 @@ export function createHooks(deps: HooksDeps) {
       const channel = channelOf(session.deviceId, packet.topic);
       if (!channel) return refusePublish(client, 'acl_publish', packet.topic, cb);
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      if (payload.length > deps.maxPayloadBytes) return refusePublish(client, 'payload_too_large', packet.topic, cb);
+      if (payload.length > deps.maxPayloadBytes)
+        return refusePublish(client, 'payload_too_large', packet.topic, cb);
       if (!deviceRate.take(session.deviceId)) return refusePublish(client, 'device_rate', packet.topic, cb);
       if (!tenantQuota.take(session.tenantId)) return refusePublish(client, 'tenant_quota', packet.topic, cb);
       if (packet.retain) return refusePublish(client, 'retain_not_allowed', packet.topic, cb);

@@ -24,7 +24,11 @@ export type ListenerConfig = {
 
 export type ListenerPorts = { mqtt: number; tls?: number; ws?: number; wss?: number };
 
-export function readTlsFiles(files: { certFile?: string | undefined; keyFile?: string | undefined; caFile?: string | undefined }) {
+export function readTlsFiles(files: {
+  certFile?: string | undefined;
+  keyFile?: string | undefined;
+  caFile?: string | undefined;
+}) {
   if (!files.certFile || !files.keyFile) return undefined;
   return {
     cert: readFileSync(files.certFile, 'utf8'),
@@ -91,12 +95,18 @@ export async function startListeners(deps: { aedes: Aedes; config: ListenerConfi
       rejectUnauthorized: tlsOpts.requireClientCert,
       handshakeTimeout: 10_000,
     });
-    tlsServer.on('tlsClientError', (err, socket) => logger.debug({ err, remoteAddress: socket.remoteAddress }, 'TLS handshake failed'));
+    tlsServer.on('tlsClientError', (err, socket) =>
+      logger.debug({ err, remoteAddress: socket.remoteAddress }, 'TLS handshake failed'),
+    );
     tlsServer.on('secureConnection', (socket: TLSSocket) => {
       const key = `${socket.remoteAddress}:${socket.remotePort}`;
       const remoteAddress = proxied.get(key) ?? socket.remoteAddress ?? 'unknown';
       proxied.delete(key);
-      setConnectionInfo(socket, { remoteAddress, certFingerprint: peerFingerprint(socket), transport: 'tls' });
+      setConnectionInfo(socket, {
+        remoteAddress,
+        certFingerprint: peerFingerprint(socket),
+        transport: 'tls',
+      });
       aedes.handle(socket);
     });
     tlsServer.on('connection', track);
@@ -130,7 +140,11 @@ export async function startListeners(deps: { aedes: Aedes; config: ListenerConfi
       const stream = createWebSocketStream(ws);
       const socket = req.socket;
       const certFingerprint = socket instanceof TLSSocket ? peerFingerprint(socket) : undefined;
-      setConnectionInfo(stream, { remoteAddress: socket.remoteAddress ?? 'unknown', certFingerprint, transport });
+      setConnectionInfo(stream, {
+        remoteAddress: socket.remoteAddress ?? 'unknown',
+        certFingerprint,
+        transport,
+      });
       aedes.handle(stream, req);
     });
     server.on('connection', track);

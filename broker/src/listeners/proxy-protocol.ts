@@ -6,7 +6,11 @@ import { BrokerError } from '../errors.js';
 const V2_SIG = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
 const V1_MAX = 107;
 
-export type ProxyHeader = { length: number; sourceAddress: string | undefined; sourcePort: number | undefined };
+export type ProxyHeader = {
+  length: number;
+  sourceAddress: string | undefined;
+  sourcePort: number | undefined;
+};
 
 export class ProxyProtocolError extends BrokerError {
   override name = 'ProxyProtocolError';
@@ -35,13 +39,15 @@ function parseV1(buf: Buffer): ProxyHeader | null {
     throw new ProxyProtocolError('proxy.malformed', 'bad PROXY v1 line');
   }
   const port = Number(parts[4]);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ProxyProtocolError('proxy.malformed', 'bad PROXY v1 port');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ProxyProtocolError('proxy.malformed', 'bad PROXY v1 port');
   return { length, sourceAddress: parts[2], sourcePort: port };
 }
 
 function parseV2(buf: Buffer): ProxyHeader | null {
   const n = Math.min(buf.length, 12);
-  if (!buf.subarray(0, n).equals(V2_SIG.subarray(0, n))) throw new ProxyProtocolError('proxy.malformed', 'bad PROXY v2 signature');
+  if (!buf.subarray(0, n).equals(V2_SIG.subarray(0, n)))
+    throw new ProxyProtocolError('proxy.malformed', 'bad PROXY v2 signature');
   if (buf.length < 16) return null;
   const verCmd = buf[12]!;
   if (verCmd >> 4 !== 2) throw new ProxyProtocolError('proxy.malformed', 'unsupported PROXY v2 version');
@@ -67,7 +73,10 @@ function parseV2(buf: Buffer): ProxyHeader | null {
 export function readProxyHeader(socket: Socket, timeoutMs = 10_000): Promise<ProxyHeader> {
   return new Promise((resolve, reject) => {
     let buf = Buffer.alloc(0);
-    const timer = setTimeout(() => finish(new ProxyProtocolError('proxy.timeout', 'no PROXY header in time')), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new ProxyProtocolError('proxy.timeout', 'no PROXY header in time')),
+      timeoutMs,
+    );
     function finish(err: Error | null, header?: ProxyHeader): void {
       clearTimeout(timer);
       socket.removeListener('data', onData);
