@@ -4,7 +4,7 @@
 // default import: mqtt's browser ESM build has only a default export (named imports break in browsers)
 import mqtt from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
-import type { BufferEntry, RecordBuffer } from './buffer/types.js';
+import type { RecordBuffer } from './buffer/types.js';
 import { CommandRouter, type CommandHandler, type ConfigHandler } from './commands.js';
 import { TypedEmitter } from './emitter.js';
 import { EdgeError, connectionError } from './errors.js';
@@ -13,96 +13,26 @@ import {
   commandFilter,
   parseSeverity,
   parseTopic,
-  PROTOCOL_VERSION,
-  type ConfigDocument,
   type DataChannel,
   type Severity,
   type SeverityName,
 } from './protocol/index.js';
-import { createBackoff, type BackoffOptions } from './transport/backoff.js';
+import { createBackoff } from './transport/backoff.js';
+import { BatchSender } from './transport/sender.js';
+import type { ClientEvents, ClientOptions, ClientStatus, LogAttrs } from './client-types.js';
 
-export interface ClientOptions {
-  /** Broker URL: `mqtt://`, `mqtts://` (TLS), `ws://`, `wss://`. */
-  url: string;
-  /** The device id (MQTT username and client id). */
-  deviceId: string;
-  /** Device token (MQTT password). Omit with client certificates. */
-  token?: string;
-  /** Client certificate, key and CA (PEM) for mTLS / a private CA. */
-  cert?: string | Uint8Array;
-  key?: string | Uint8Array;
-  ca?: string | Uint8Array;
-  /** Verify the server certificate (default true). Turning it off is for tests only. */
-  rejectUnauthorized?: boolean;
-  /** The store-and-forward buffer. */
-  buffer: RecordBuffer;
-  /** MQTT keep-alive, seconds (default 30). */
-  keepaliveSec?: number;
-  /** A batch is sent after this delay, ms (default 50)... */
-  batchDelayMs?: number;
-  /** ...or as soon as it holds this many records (default 100)... */
-  batchMaxRecords?: number;
-  /** ...or this many bytes (default 64 KiB). */
-  batchMaxBytes?: number;
-  /** Batches published and not yet PUBACKed at once (default 8). */
-  maxInflightBatches?: number;
-  /** Reconnect backoff (default 500 ms doubling to 30 s, with jitter). */
-  reconnect?: BackoffOptions;
-  /** Connect timeout, ms (default 10,000). */
-  connectTimeoutMs?: number;
-}
-
-export interface ClientStatus {
-  connected: boolean;
-  /** Records in the buffer not yet acknowledged (includes in-flight). */
-  buffered: number;
-  bufferedBytes: number;
-  inflight: number;
-  /** Records published in this process (including re-sends). */
-  sent: number;
-  /** Records acknowledged by the broker in this process. */
-  acked: number;
-  /** Records dropped by the buffer's drop-oldest policy (persisted counter). */
-  dropped: number;
-  lastError: EdgeError | null;
-}
-
-export interface ClientEvents {
-  connect: [];
-  disconnect: [];
-  error: [EdgeError];
-  /** Records acknowledged by the broker (count of this ack). */
-  acked: [number];
-  /** Buffered record count changed (after a batch is sent or acknowledged). */
-  buffered: [number];
-  /** The dropped counter grew (total). */
-  dropped: [number];
-  /** A new desired configuration arrived. */
-  config: [ConfigDocument];
-  status: [ClientStatus];
-}
-
-export type LogAttrs = Record<string, unknown>;
+export type { ClientEvents, ClientOptions, ClientStatus, LogAttrs } from './client-types.js';
 
 export class EdgeClient extends TypedEmitter<ClientEvents> {
   readonly deviceId: string;
   readonly #buffer: RecordBuffer;
   readonly #mqtt: MqttClient;
   readonly #router: CommandRouter;
-  readonly #inflight = new Set<number>();
-  readonly #batchDelay: number;
-  readonly #batchMaxRecords: number;
-  readonly #batchMaxBytes: number;
-  readonly #maxInflightBatches: number;
+  readonly #sender: BatchSender;
   readonly #backoff: ReturnType<typeof createBackoff>;
-  #inflightBatches = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #sent = 0;
-  #acked = 0;
   #lastError: EdgeError | null = null;
   #closed = false;
   #lastTelemetryTs = 0;
-  #waiters: (() => void)[] = [];
 
   constructor(opts: ClientOptions) {
     super();
@@ -110,10 +40,21 @@ export class EdgeClient extends TypedEmitter<ClientEvents> {
       throw new EdgeError('sdk.bad_input', 'deviceId is required');
     this.deviceId = opts.deviceId;
     this.#buffer = opts.buffer;
-    this.#batchDelay = opts.batchDelayMs ?? 50;
-    this.#batchMaxRecords = opts.batchMaxRecords ?? 100;
-    this.#batchMaxBytes = opts.batchMaxBytes ?? 64 * 1024;
-    this.#maxInflightBatches = opts.maxInflightBatches ?? 8;
+    this.#sender = new BatchSender(
+      {
+        buffer: this.#buffer,
+        connected: () => this.#mqtt.connected,
+        publish: (channel, payload, done) =>
+          this.#mqtt.publish(channelTopic(this.deviceId, channel), payload, { qos: 1 }, done),
+        acked: (n) => {
+          this.emit('acked', n);
+          this.emit('status', this.status());
+        },
+        error: (e) => this.#fail(e),
+        buffered: (n) => this.emit('buffered', n),
+      },
+      opts,
+    );
     this.#backoff = createBackoff(opts.reconnect);
     this.#router = new CommandRouter({
       reply: (r) => this.#publishJson(channelTopic(this.deviceId, 'reply'), r),
@@ -211,8 +152,7 @@ export class EdgeClient extends TypedEmitter<ClientEvents> {
     const entry = this.#buffer.append(channel, record as never);
     const dropped = this.#buffer.stats().dropped;
     if (dropped > droppedBefore) this.emit('dropped', dropped);
-    if (this.#buffer.stats().count - this.#inflight.size >= this.#batchMaxRecords) this.#schedule(0);
-    else this.#schedule(this.#batchDelay);
+    this.#sender.appended();
     return entry.seq;
   }
 
@@ -230,73 +170,7 @@ export class EdgeClient extends TypedEmitter<ClientEvents> {
     return this;
   }
 
-  // ---- sending ------------------------------------------------------------------------------------
-
-  #schedule(delay: number): void {
-    if (this.#timer !== undefined) {
-      if (delay > 0) return;
-      clearTimeout(this.#timer);
-    }
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#pump();
-    }, delay);
-  }
-
-  #nextBatch(): BufferEntry[] {
-    const batch: BufferEntry[] = [];
-    let bytes = 0;
-    for (const e of this.#buffer.entries()) {
-      if (this.#inflight.has(e.seq)) continue;
-      const first = batch[0];
-      if (first !== undefined && (e.channel !== first.channel || bytes + e.size > this.#batchMaxBytes)) break;
-      batch.push(e);
-      bytes += e.size;
-      if (batch.length >= this.#batchMaxRecords) break;
-    }
-    return batch;
-  }
-
-  #pump(): void {
-    while (this.#mqtt.connected && this.#inflightBatches < this.#maxInflightBatches) {
-      const batch = this.#nextBatch();
-      const first = batch[0];
-      if (first === undefined) break;
-      const seqs = batch.map((e) => e.seq);
-      for (const s of seqs) this.#inflight.add(s);
-      this.#inflightBatches++;
-      this.#sent += seqs.length;
-      const payload = JSON.stringify({ v: PROTOCOL_VERSION, records: batch.map((e) => e.record) });
-      this.#mqtt.publish(channelTopic(this.deviceId, first.channel), payload, { qos: 1 }, (err) =>
-        this.#onPublished(seqs, err),
-      );
-    }
-    this.emit('buffered', this.#buffer.stats().count);
-  }
-
-  #onPublished(seqs: number[], err: Error | null | undefined): void {
-    this.#inflightBatches--;
-    for (const s of seqs) this.#inflight.delete(s);
-    if (err) {
-      // stays in the buffer; sent again on the next pump
-      this.#fail(
-        new EdgeError('sdk.publish', `publish of ${seqs.length} records failed: ${err.message}`, {
-          cause: err,
-        }),
-      );
-    } else {
-      try {
-        this.#buffer.ack(seqs);
-      } catch (e) {
-        this.#fail(e as EdgeError);
-      }
-      this.#acked += seqs.length;
-      this.emit('acked', seqs.length);
-      this.emit('status', this.status());
-    }
-    if (this.#buffer.stats().count === 0) for (const w of this.#waiters.splice(0)) w();
-    if (!this.#closed || this.#mqtt.connected) this.#schedule(0);
-  }
+  // ---- down-link replies ---------------------------------------------------------------------
 
   #publishJson(topic: string, value: unknown): void {
     this.#mqtt.publish(topic, JSON.stringify(value), { qos: 1 }, (err) => {
@@ -320,7 +194,7 @@ export class EdgeClient extends TypedEmitter<ClientEvents> {
     });
     this.emit('connect');
     this.emit('status', this.status());
-    this.#schedule(0);
+    this.#sender.schedule(0);
   }
 
   #onClose(): void {
@@ -348,9 +222,9 @@ export class EdgeClient extends TypedEmitter<ClientEvents> {
       connected: this.#mqtt.connected,
       buffered: s.count,
       bufferedBytes: s.bytes,
-      inflight: this.#inflight.size,
-      sent: this.#sent,
-      acked: this.#acked,
+      inflight: this.#sender.inflight,
+      sent: this.#sender.sent,
+      acked: this.#sender.acked,
       dropped: s.dropped,
       lastError: this.#lastError,
     };
@@ -381,21 +255,9 @@ export class EdgeClient extends TypedEmitter<ClientEvents> {
     });
   }
 
-  /** Resolves when every buffered record has been acknowledged; false after `timeoutMs`. */
+  /** Resolves true when every buffered record has been acknowledged; false after `timeoutMs`. */
   flush(timeoutMs = 10_000): Promise<boolean> {
-    if (this.#buffer.stats().count === 0) return Promise.resolve(true);
-    this.#schedule(0);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== done);
-        resolve(false);
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      this.#waiters.push(done);
-    });
+    return this.#sender.flush(timeoutMs);
   }
 
   /** Sends what it can within `flushTimeoutMs` (default 2 s), disconnects and closes the buffer. Unsent records stay on disk. */
@@ -403,7 +265,7 @@ export class EdgeClient extends TypedEmitter<ClientEvents> {
     if (this.#closed) return;
     if (this.#mqtt.connected) await this.flush(opts.flushTimeoutMs ?? 2000);
     this.#closed = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#sender.stop();
     // forced: a graceful end waits for every outstanding PUBACK/SUBACK, which may never come. Nothing is
     // lost: unacknowledged records stay in the buffer; a persistent session needs no DISCONNECT.
     await new Promise<void>((resolve) => this.#mqtt.end(true, {}, () => resolve()));

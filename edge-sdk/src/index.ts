@@ -15,6 +15,8 @@ export {
   type LogAttrs,
 } from './client.js';
 export { EdgeError, type EdgeErrorCode } from './errors.js';
+export type { BatchOptions } from './transport/sender.js';
+export type { BackoffOptions } from './transport/backoff.js';
 export { FileBuffer, type FileBufferOptions, type FsyncPolicy } from './buffer/file.js';
 export { MemoryBuffer } from './buffer/memory.js';
 export type {
