@@ -14,6 +14,8 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     chunkSizeWarningLimit: 600,
+    // the compile time of svelte is expected; rolldown's per-plugin timing report is noise here
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
   server: {
     // `npx vite --config console/vite.config.ts` during development proxies the API of a running `iotlog console`.
