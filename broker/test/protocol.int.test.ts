@@ -65,6 +65,43 @@ describe('MQTT protocol through the bridge', () => {
   });
 });
 
+describe('fan-out and HTTP endpoints', () => {
+  it('does not route bridged device publishes through aedes to subscribers', async () => {
+    const d = await env.createDevice();
+    const routed: string[] = [];
+    broker.aedes.on('publish', (packet) => {
+      if (packet.topic.startsWith(`d/${d.deviceId}/`)) routed.push(packet.topic);
+    });
+    const c = await connectClient(`mqtt://127.0.0.1:${broker.ports.mqtt}`, {
+      username: d.deviceId,
+      password: d.token,
+      clientId: d.deviceId,
+    });
+    await c.publishAsync(`d/${d.deviceId}/logs`, 'not fanned out', { qos: 1 });
+    await c.publishAsync(`d/${d.deviceId}/logs`, 'qos0 neither', { qos: 0 });
+    await waitFor(async () => (await payloads(d, 'logs')).length === 2);
+    expect(routed).toEqual([]);
+    await c.endAsync();
+  });
+
+  it('serves /metrics, /healthz and /readyz', async () => {
+    const base = `http://127.0.0.1:${broker.ports.http}`;
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    for (const name of [
+      'iotlog_broker_connections',
+      'iotlog_broker_connects_total',
+      'iotlog_broker_messages_in_total',
+      'iotlog_broker_bridge_latency_seconds_bucket',
+      'iotlog_broker_jetstream_errors_total',
+    ]) {
+      expect(metrics).toContain(name);
+    }
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    expect((await fetch(`${base}/nope`)).status).toBe(404);
+  });
+});
+
 describe('AUTH_MODE=open (lab)', () => {
   it('accepts anyone and is a plain MQTT broker: any topic, retained messages, nothing bridged', async () => {
     const open = await env.startBroker({ AUTH_MODE: 'open' });
