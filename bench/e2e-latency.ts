@@ -3,7 +3,19 @@ import { randomBytes } from 'node:crypto';
 import { createTestDatabase } from '@iotlog/drizzle/testing';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { connectDevices, freePort, httpOk, iotlog, metric, NATS_URL, provisionDevices, publishLoad, sleep, until, type Child } from './e2e-lib.js';
+import {
+  connectDevices,
+  freePort,
+  httpOk,
+  iotlog,
+  metric,
+  NATS_URL,
+  provisionDevices,
+  publishLoad,
+  sleep,
+  until,
+  type Child,
+} from './e2e-lib.js';
 
 const num = (name: string, fallback: number): number => {
   const v = process.env[name];
@@ -21,7 +33,9 @@ const nowMs = () => performance.timeOrigin + performance.now();
 const t = await createTestDatabase();
 // the time each row is inserted, inside the batch's transaction (the commit follows within the batch's
 // commit latency, see iotlog_processor_commit_seconds)
-await t.database.query(`ALTER TABLE logs ADD COLUMN inserted_ms double precision DEFAULT (extract(epoch FROM clock_timestamp()) * 1000)`);
+await t.database.query(
+  `ALTER TABLE logs ADD COLUMN inserted_ms double precision DEFAULT (extract(epoch FROM clock_timestamp()) * 1000)`,
+);
 const s = randomBytes(4).toString('hex');
 const stream = `BENCHLAT_${s}_INGEST`;
 const children: Child[] = [];
@@ -29,20 +43,44 @@ try {
   const devices = await provisionDevices(t.database, DEVICES);
   const [mqttPort, brokerHttp, processorHttp] = [await freePort(), await freePort(), await freePort()];
   const common = { DATABASE_URL: t.url, NATS_URL, NATS_PREFIX: `benchlat_${s}`, INGEST_STREAM: stream };
-  const broker = iotlog(['broker'], { ...common, DEVICE_RATE_PER_S: '10000000', TENANT_QUOTA_PER_S: '100000000', HOST: '127.0.0.1', MQTT_PORT: String(mqttPort), HTTP_PORT: String(brokerHttp) });
+  const broker = iotlog(['broker'], {
+    ...common,
+    DEVICE_RATE_PER_S: '10000000',
+    TENANT_QUOTA_PER_S: '100000000',
+    HOST: '127.0.0.1',
+    MQTT_PORT: String(mqttPort),
+    HTTP_PORT: String(brokerHttp),
+  });
   children.push(broker);
-  await until(() => httpOk(`http://127.0.0.1:${brokerHttp}/readyz`), `broker ready (${broker.output()})`, 60_000);
-  const processor = iotlog(['processor'], { ...common, INGEST_CONSUMER: `processor_${s}`, HTTP_HOST: '127.0.0.1', HTTP_PORT: String(processorHttp) });
+  await until(
+    () => httpOk(`http://127.0.0.1:${brokerHttp}/readyz`),
+    `broker ready (${broker.output()})`,
+    60_000,
+  );
+  const processor = iotlog(['processor'], {
+    ...common,
+    INGEST_CONSUMER: `processor_${s}`,
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: String(processorHttp),
+  });
   children.push(processor);
   const metricsUrl = `http://127.0.0.1:${processorHttp}/metrics`;
-  await until(() => httpOk(`http://127.0.0.1:${processorHttp}/readyz`), `processor ready (${processor.output()})`, 60_000);
+  await until(
+    () => httpOk(`http://127.0.0.1:${processorHttp}/readyz`),
+    `processor ready (${processor.output()})`,
+    60_000,
+  );
   const conns = await connectDevices(mqttPort, devices);
 
   // 1. maximum end-to-end rate of single-record messages (publish until every row is written)
   const saturate = Buffer.from(JSON.stringify({ message: 'saturate pump pressure reading=421' }));
   const t0 = performance.now();
   await publishLoad(conns, 'logs', SATURATE_MESSAGES, WINDOW, () => saturate);
-  await until(async () => (await metric(metricsUrl, SAMPLE)) >= SATURATE_MESSAGES, 'saturation rows', 120_000);
+  await until(
+    async () => (await metric(metricsUrl, SAMPLE)) >= SATURATE_MESSAGES,
+    'saturation rows',
+    120_000,
+  );
   const maxRate = SATURATE_MESSAGES / ((performance.now() - t0) / 1000);
   const rate = maxRate / 2;
   console.log(`case max_rate records_per_s=${Math.round(maxRate)}`);
@@ -57,21 +95,35 @@ try {
     while (sent < due) {
       const c = conns[sent % conns.length]!;
       sentAt[sent] = nowMs();
-      pubs.push(c.client.publishAsync(`d/${c.device.id}/logs`, JSON.stringify({ seq: sent, message: `lat ${sent}` }), { qos: 1 }));
+      pubs.push(
+        c.client.publishAsync(
+          `d/${c.device.id}/logs`,
+          JSON.stringify({ seq: sent, message: `lat ${sent}` }),
+          { qos: 1 },
+        ),
+      );
       sent++;
     }
     await sleep(2);
   }
   await Promise.all(pubs);
-  await until(async () => (await metric(metricsUrl, SAMPLE)) >= SATURATE_MESSAGES + sent, 'measured rows', 120_000);
+  await until(
+    async () => (await metric(metricsUrl, SAMPLE)) >= SATURATE_MESSAGES + sent,
+    'measured rows',
+    120_000,
+  );
   await Promise.all(conns.map((c) => c.client.endAsync()));
 
-  const rows = await t.database.query<{ seq: string; inserted_ms: number }>(`SELECT seq::text AS seq, inserted_ms FROM logs WHERE seq >= 0`);
+  const rows = await t.database.query<{ seq: string; inserted_ms: number }>(
+    `SELECT seq::text AS seq, inserted_ms FROM logs WHERE seq >= 0`,
+  );
   if (rows.length !== sent) throw new Error(`stored ${rows.length} measured rows, sent ${sent}`);
   const lat = rows.map((r) => r.inserted_ms - (sentAt[Number(r.seq)] as number)).sort((a, b) => a - b);
   const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] as number;
   const batches = await metric(metricsUrl, 'iotlog_processor_commit_seconds_count');
-  console.log(`case half_rate records=${sent} records_per_s=${Math.round(rate)} p50_ms=${q(0.5).toFixed(1)} p90_ms=${q(0.9).toFixed(1)} p99_ms=${q(0.99).toFixed(1)} max_ms=${q(1).toFixed(1)} batches=${batches}`);
+  console.log(
+    `case half_rate records=${sent} records_per_s=${Math.round(rate)} p50_ms=${q(0.5).toFixed(1)} p90_ms=${q(0.9).toFixed(1)} p99_ms=${q(0.99).toFixed(1)} max_ms=${q(1).toFixed(1)} batches=${batches}`,
+  );
   console.log(`p50_ms=${Math.round(q(0.5))} p99_ms=${Math.round(q(0.99))}`);
 } finally {
   for (const c of children.reverse()) await c.stop();

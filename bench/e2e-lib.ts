@@ -42,7 +42,11 @@ export interface Child {
 
 /** Runs `node bin/iotlog.mjs <args>` with extra env; stdout/stderr are kept for error reports. */
 export function iotlog(args: string[], env: Record<string, string>): Child {
-  const proc = spawn(process.execPath, ['bin/iotlog.mjs', ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['bin/iotlog.mjs', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -68,7 +72,8 @@ export async function httpOk(url: string): Promise<boolean> {
 /** Value of one sample in Prometheus text (`name{labels} value`), 0 when absent. */
 export async function metric(url: string, sample: string): Promise<number> {
   const body = await (await fetch(url)).text();
-  for (const line of body.split('\n')) if (line.startsWith(`${sample} `)) return Number(line.slice(sample.length + 1));
+  for (const line of body.split('\n'))
+    if (line.startsWith(`${sample} `)) return Number(line.slice(sample.length + 1));
   return 0;
 }
 
@@ -88,11 +93,21 @@ export async function provisionDevices(database: Database, n: number): Promise<B
   return out;
 }
 
-export async function connectDevices(port: number, devices: BenchDevice[], connectionsPerDevice = 1): Promise<{ client: MqttClient; device: BenchDevice }[]> {
+export async function connectDevices(
+  port: number,
+  devices: BenchDevice[],
+  connectionsPerDevice = 1,
+): Promise<{ client: MqttClient; device: BenchDevice }[]> {
   const out: { client: MqttClient; device: BenchDevice }[] = [];
   for (const device of devices) {
     for (let c = 0; c < connectionsPerDevice; c++) {
-      const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: `${device.id}:${c}`, username: device.id, password: device.token, reconnectPeriod: 0, clean: true });
+      const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
+        clientId: `${device.id}:${c}`,
+        username: device.id,
+        password: device.token,
+        reconnectPeriod: 0,
+        clean: true,
+      });
       out.push({ client, device });
     }
   }
@@ -143,7 +158,13 @@ export function logPayloads(messages: number, perMessage: number): Buffer[] {
   const rows = generateLogRows(messages * perMessage);
   const out: Buffer[] = new Array<Buffer>(messages);
   for (let m = 0; m < messages; m++) {
-    const records = rows.slice(m * perMessage, (m + 1) * perMessage).map((r) => (r.attrs === null ? { severity: r.severity, message: r.message } : { severity: r.severity, message: r.message, attrs: r.attrs }));
+    const records = rows
+      .slice(m * perMessage, (m + 1) * perMessage)
+      .map((r) =>
+        r.attrs === null
+          ? { severity: r.severity, message: r.message }
+          : { severity: r.severity, message: r.message, attrs: r.attrs },
+      );
     out[m] = Buffer.from(JSON.stringify(perMessage === 1 ? records[0] : { v: 1, records }));
   }
   return out;

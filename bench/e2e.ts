@@ -8,7 +8,21 @@ import { generateLogRows, insertLogsUnnest } from '@iotlog/drizzle/ingest';
 import { createTestDatabase } from '@iotlog/drizzle/testing';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { connectDevices, logPayloads, cpuSeconds, freePort, httpOk, iotlog, metric, NATS_URL, provisionDevices, publishLoad, until, type BenchDevice, type Child } from './e2e-lib.js';
+import {
+  connectDevices,
+  logPayloads,
+  cpuSeconds,
+  freePort,
+  httpOk,
+  iotlog,
+  metric,
+  NATS_URL,
+  provisionDevices,
+  publishLoad,
+  until,
+  type BenchDevice,
+  type Child,
+} from './e2e-lib.js';
 
 const num = (name: string, fallback: number): number => {
   const v = process.env[name];
@@ -49,7 +63,11 @@ async function runCase(
   const t0 = performance.now();
   const records = messages * perMessage;
   await publishLoad(conns, 'logs', messages, WINDOW, (i) => payloads[i] as Buffer);
-  await until(async () => (await metric(metricsUrl, sample)) - before >= records, `${name}: ${records} rows`, 180_000);
+  await until(
+    async () => (await metric(metricsUrl, sample)) - before >= records,
+    `${name}: ${records} rows`,
+    180_000,
+  );
   const seconds = (performance.now() - t0) / 1000;
   const r = {
     records,
@@ -58,7 +76,10 @@ async function runCase(
     brokerCpu: cpuSeconds(pids.broker) - cpu0.b,
     processorCpu: cpuSeconds(pids.processor) - cpu0.p,
   };
-  const cpu = pids.processor === pids.broker ? `process_cpu_s=${r.processorCpu.toFixed(1)}` : `broker_cpu_s=${r.brokerCpu.toFixed(1)} processor_cpu_s=${r.processorCpu.toFixed(1)}`;
+  const cpu =
+    pids.processor === pids.broker
+      ? `process_cpu_s=${r.processorCpu.toFixed(1)}`
+      : `broker_cpu_s=${r.brokerCpu.toFixed(1)} processor_cpu_s=${r.processorCpu.toFixed(1)}`;
   console.log(`case ${name} records=${records} seconds=${seconds.toFixed(2)} records_per_s=${r.rate} ${cpu}`);
   return r;
 }
@@ -72,13 +93,32 @@ async function production(): Promise<{ single: CaseResult; batch: CaseResult }> 
     const devices = await provisionDevices(t.database, DEVICES);
     const [mqttPort, brokerHttp, processorHttp] = [await freePort(), await freePort(), await freePort()];
     const common = { DATABASE_URL: t.url, NATS_URL, NATS_PREFIX: `bench_${s}`, INGEST_STREAM: stream };
-    const broker = iotlog(['broker'], { ...common, ...LIMITS, HOST: '127.0.0.1', MQTT_PORT: String(mqttPort), HTTP_PORT: String(brokerHttp) });
+    const broker = iotlog(['broker'], {
+      ...common,
+      ...LIMITS,
+      HOST: '127.0.0.1',
+      MQTT_PORT: String(mqttPort),
+      HTTP_PORT: String(brokerHttp),
+    });
     children.push(broker);
-    await until(() => httpOk(`http://127.0.0.1:${brokerHttp}/readyz`), `broker ready (${broker.output()})`, 60_000);
-    const processor = iotlog(['processor'], { ...common, INGEST_CONSUMER: `processor_${s}`, HTTP_HOST: '127.0.0.1', HTTP_PORT: String(processorHttp) });
+    await until(
+      () => httpOk(`http://127.0.0.1:${brokerHttp}/readyz`),
+      `broker ready (${broker.output()})`,
+      60_000,
+    );
+    const processor = iotlog(['processor'], {
+      ...common,
+      INGEST_CONSUMER: `processor_${s}`,
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: String(processorHttp),
+    });
     children.push(processor);
     const metricsUrl = `http://127.0.0.1:${processorHttp}/metrics`;
-    await until(() => httpOk(`http://127.0.0.1:${processorHttp}/readyz`), `processor ready (${processor.output()})`, 60_000);
+    await until(
+      () => httpOk(`http://127.0.0.1:${processorHttp}/readyz`),
+      `processor ready (${processor.output()})`,
+      60_000,
+    );
     const conns = await connectDevices(mqttPort, devices);
     const pids = { broker: broker.proc.pid, processor: processor.proc.pid };
     const single = await runCase('production_single', conns, SINGLE_MESSAGES, 1, metricsUrl, pids);
@@ -86,7 +126,8 @@ async function production(): Promise<{ single: CaseResult; batch: CaseResult }> 
     await Promise.all(conns.map((c) => c.client.endAsync()));
     const [stored] = await t.database.query<{ n: number }>(`SELECT count(*)::int AS n FROM logs`);
     const expected = single.records + batch.records;
-    if (stored?.n !== expected) throw new Error(`production: stored ${stored?.n} rows, expected exactly ${expected}`);
+    if (stored?.n !== expected)
+      throw new Error(`production: stored ${stored?.n} rows, expected exactly ${expected}`);
     return { single, batch };
   } finally {
     for (const c of children.reverse()) await c.stop();
@@ -99,7 +140,12 @@ async function production(): Promise<{ single: CaseResult; batch: CaseResult }> 
 
 async function embedded(): Promise<{ single: CaseResult; batch: CaseResult }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'iotlog-bench-up-'));
-  const [mqttPort, brokerHttp, processorHttp, consolePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [mqttPort, brokerHttp, processorHttp, consolePort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const up = iotlog(['up'], {
     ...LIMITS,
     DATA_DIR: dataDir,
@@ -109,8 +155,15 @@ async function embedded(): Promise<{ single: CaseResult; batch: CaseResult }> {
     CONSOLE_PORT: String(consolePort),
   });
   try {
-    await until(async () => /token: +(\S+)/.test(up.output()), `iotlog up to print the demo device (${up.output()})`, 120_000);
-    const device: BenchDevice = { id: /device id: +(\S+)/.exec(up.output())?.[1] ?? '', token: /token: +(\S+)/.exec(up.output())?.[1] ?? '' };
+    await until(
+      async () => /token: +(\S+)/.test(up.output()),
+      `iotlog up to print the demo device (${up.output()})`,
+      120_000,
+    );
+    const device: BenchDevice = {
+      id: /device id: +(\S+)/.exec(up.output())?.[1] ?? '',
+      token: /token: +(\S+)/.exec(up.output())?.[1] ?? '',
+    };
     // one demo device: several connections of it (client ids `{id}:{n}`)
     const conns = await connectDevices(mqttPort, [device], DEVICES);
     const metricsUrl = `http://127.0.0.1:${processorHttp}/metrics`;
@@ -123,7 +176,8 @@ async function embedded(): Promise<{ single: CaseResult; batch: CaseResult }> {
     try {
       const [stored] = await database.query<{ n: number }>(`SELECT count(*)::int AS n FROM logs`);
       const expected = single.records + batch.records;
-      if (stored?.n !== expected) throw new Error(`embedded: stored ${stored?.n} rows, expected exactly ${expected}`);
+      if (stored?.n !== expected)
+        throw new Error(`embedded: stored ${stored?.n} rows, expected exactly ${expected}`);
     } finally {
       await database.close();
     }
@@ -144,7 +198,8 @@ async function raw(connections: number): Promise<number> {
   try {
     const start = new Date(Date.now() - RAW_ROWS * 10);
     const batches: ReturnType<typeof generateLogRows>[] = [];
-    for (let done = 0; done < RAW_ROWS; done += 2000) batches.push(generateLogRows(Math.min(2000, RAW_ROWS - done), { start, offset: done }));
+    for (let done = 0; done < RAW_ROWS; done += 2000)
+      batches.push(generateLogRows(Math.min(2000, RAW_ROWS - done), { start, offset: done }));
     let next = 0;
     const t0 = performance.now();
     await Promise.all(
@@ -156,7 +211,9 @@ async function raw(connections: number): Promise<number> {
     const [stored] = await t.database.query<{ n: number }>(`SELECT count(*)::int AS n FROM logs`);
     if (stored?.n !== RAW_ROWS) throw new Error(`raw: stored ${stored?.n} rows, expected ${RAW_ROWS}`);
     const rate = Math.round(RAW_ROWS / seconds);
-    console.log(`case raw_unnest connections=${connections} rows=${RAW_ROWS} seconds=${seconds.toFixed(2)} rows_per_s=${rate}`);
+    console.log(
+      `case raw_unnest connections=${connections} rows=${RAW_ROWS} seconds=${seconds.toFixed(2)} rows_per_s=${rate}`,
+    );
     return rate;
   } finally {
     await t.drop();

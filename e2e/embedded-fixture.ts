@@ -6,11 +6,22 @@ import { startEmbedded, type Embedded } from '../cli/embedded/start.js';
 export const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 export async function startUp(vars: Record<string, string>): Promise<Embedded> {
-  const source = { MQTT_PORT: '0', BROKER_HTTP_PORT: '0', PROCESSOR_HTTP_PORT: '0', CONSOLE_PORT: '0', HOST: '127.0.0.1', ...vars };
+  const source = {
+    MQTT_PORT: '0',
+    BROKER_HTTP_PORT: '0',
+    PROCESSOR_HTTP_PORT: '0',
+    CONSOLE_PORT: '0',
+    HOST: '127.0.0.1',
+    ...vars,
+  };
   return startEmbedded(loadUpEnv(source), source, silent);
 }
 
-export async function waitFor<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -20,7 +31,8 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false>, wh
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`, { cause: last });
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`, { cause: last });
     await new Promise((r) => setTimeout(r, 50));
   }
 }

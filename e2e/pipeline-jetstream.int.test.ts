@@ -28,11 +28,22 @@ afterAll(async () => {
 });
 
 it('stores QoS1 publishes of a device exactly once through JetStream', { timeout: 120_000 }, async () => {
-  up = await startUp({ DATABASE_URL: t.url, NATS_URL, NATS_PREFIX: `e2e_${s}`, INGEST_STREAM: stream, INGEST_CONSUMER: `processor_${s}` });
+  up = await startUp({
+    DATABASE_URL: t.url,
+    NATS_URL,
+    NATS_PREFIX: `e2e_${s}`,
+    INGEST_STREAM: stream,
+    INGEST_CONSUMER: `processor_${s}`,
+  });
   expect(up.bus).toBe('jetstream');
   expect(up.storage.mode).toBe('timescaledb');
   const demo = up.demo!;
-  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${up.ports.mqtt}`, { clientId: `${demo.deviceId}:e2e`, username: demo.deviceId, password: demo.token!, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${up.ports.mqtt}`, {
+    clientId: `${demo.deviceId}:e2e`,
+    username: demo.deviceId,
+    password: demo.token!,
+    reconnectPeriod: 0,
+  });
   const pubs: Promise<unknown>[] = [];
   for (let i = 0; i < 200; i++) {
     const records = Array.from({ length: 10 }, (_, j) => ({ seq: i * 10 + j, message: `m ${i}.${j}` }));
@@ -42,9 +53,30 @@ it('stores QoS1 publishes of a device exactly once through JetStream', { timeout
   pubs.push(client.publishAsync(`d/${demo.deviceId}/logs`, '{"broken', { qos: 1 }));
   await Promise.all(pubs);
   await client.endAsync();
-  const count = async () => (await t.database.query<{ n: number }>(`SELECT count(*)::int AS n FROM logs WHERE device_id = $1`, [demo.deviceId]))[0]?.n;
+  const count = async () =>
+    (
+      await t.database.query<{ n: number }>(`SELECT count(*)::int AS n FROM logs WHERE device_id = $1`, [
+        demo.deviceId,
+      ])
+    )[0]?.n;
   await waitFor(async () => (await count()) === 2001, '2001 logs');
-  await waitFor(async () => (await t.database.query<{ n: number }>(`SELECT count(*)::int AS n FROM dead_letters WHERE code = 'protocol.bad_json'`))[0]?.n === 1, 'one dead letter');
-  await waitFor(async () => (await t.database.query<{ online: boolean }>(`SELECT online FROM devices WHERE id = $1`, [demo.deviceId]))[0]?.online === false && (await count()) === 2001, 'offline after disconnect');
+  await waitFor(
+    async () =>
+      (
+        await t.database.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM dead_letters WHERE code = 'protocol.bad_json'`,
+        )
+      )[0]?.n === 1,
+    'one dead letter',
+  );
+  await waitFor(
+    async () =>
+      (
+        await t.database.query<{ online: boolean }>(`SELECT online FROM devices WHERE id = $1`, [
+          demo.deviceId,
+        ])
+      )[0]?.online === false && (await count()) === 2001,
+    'offline after disconnect',
+  );
   expect(await count()).toBe(2001);
 });

@@ -4,7 +4,9 @@ import { CliError } from '../errors.js';
 export function register(program: Command): void {
   program
     .command('processor')
-    .description('run a processor replica: JetStream IOT_INGEST -> TimescaleDB (configuration from environment variables, see processor/README.md)')
+    .description(
+      'run a processor replica: JetStream IOT_INGEST -> TimescaleDB (configuration from environment variables, see processor/README.md)',
+    )
     .action(async () => {
       const { createLogger, loadEnv, runProcessor } = await import('@iotlog/processor');
       let env;
@@ -19,7 +21,11 @@ export function register(program: Command): void {
         running = await runProcessor(env, logger);
       } catch (err) {
         const code = (err as { code?: unknown }).code;
-        if (code === 'database.migrations_pending' || code === 'database.unreachable' || code === 'database.bad_url') {
+        if (
+          code === 'database.migrations_pending' ||
+          code === 'database.unreachable' ||
+          code === 'database.bad_url'
+        ) {
           throw new CliError((err as Error).message, String(code), { cause: err });
         }
         throw err;

@@ -4,7 +4,9 @@ import { CliError } from '../errors.js';
 export function register(program: Command): void {
   program
     .command('up')
-    .description('run broker, processor and console in one process (PGlite under ./data and an in-process bus unless DATABASE_URL / NATS_URL / REDIS_URL are set)')
+    .description(
+      'run broker, processor and console in one process (PGlite under ./data and an in-process bus unless DATABASE_URL / NATS_URL / REDIS_URL are set)',
+    )
     .action(async () => {
       const { loadUpEnv } = await import('../embedded/env.js');
       const { startEmbedded } = await import('../embedded/start.js');
@@ -37,7 +39,10 @@ export function register(program: Command): void {
           `  mosquitto_pub -h ${host} -p ${up.ports.mqtt} -i ${d.deviceId} -u ${d.deviceId} -P '${d.token}' -t d/${d.deviceId}/logs -m 'hello'`,
         );
       } else if (d) {
-        lines.push('', `demo device ${d.deviceName}: id ${d.deviceId} (its token was shown on the first run)`);
+        lines.push(
+          '',
+          `demo device ${d.deviceName}: id ${d.deviceId} (its token was shown on the first run)`,
+        );
       }
       process.stdout.write(`${lines.join('\n')}\n\n`);
       await new Promise<void>((resolve) => {

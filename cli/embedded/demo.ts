@@ -19,9 +19,20 @@ export async function ensureDemo(database: Database): Promise<Demo | null> {
   const orgs = await database.query<{ n: number }>(`SELECT count(*)::int AS n FROM organizations`);
   if ((orgs[0]?.n ?? 0) === 0) {
     const org = await createOrganization(database.db, { name: 'Demo', slug: DEMO_SLUG });
-    const tenant = await createTenant(database.db, { organization: org.id, name: 'Default', slug: 'default' });
+    const tenant = await createTenant(database.db, {
+      organization: org.id,
+      name: 'Default',
+      slug: 'default',
+    });
     const { device, token } = await createDevice(database.db, { tenant: tenant.id, name: 'demo-device' });
-    return { created: true, organizationId: org.id, tenantId: tenant.id, deviceId: device.id, deviceName: device.name, token };
+    return {
+      created: true,
+      organizationId: org.id,
+      tenantId: tenant.id,
+      deviceId: device.id,
+      deviceName: device.name,
+      token,
+    };
   }
   const rows = await database.query<{ org: string; tenant: string; device: string; name: string }>(
     `SELECT o.id AS org, t.id AS tenant, d.id AS device, d.name
@@ -31,5 +42,11 @@ export async function ensureDemo(database: Database): Promise<Demo | null> {
   );
   const r = rows[0];
   if (!r) return null;
-  return { created: false, organizationId: r.org, tenantId: r.tenant, deviceId: r.device, deviceName: r.name };
+  return {
+    created: false,
+    organizationId: r.org,
+    tenantId: r.tenant,
+    deviceId: r.device,
+    deviceName: r.name,
+  };
 }

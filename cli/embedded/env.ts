@@ -24,7 +24,10 @@ export const upEnvSchema = z.object({
   // Set: broker sessions, retained messages and offline queues in Redis instead of memory.
   REDIS_URL: z.string().min(1).optional(),
   // NATS subject prefix (ARCHITECTURE.md "NATS subjects").
-  NATS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('iot'),
+  NATS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('iot'),
   // pino log level of every component.
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

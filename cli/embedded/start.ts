@@ -5,7 +5,15 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBroker, createJetStreamSink, createNatsBus, createPgAuthStore, ensureIngestStream, loadEnv as loadBrokerEnv, type IngestSink } from '@iotlog/broker';
+import {
+  createBroker,
+  createJetStreamSink,
+  createNatsBus,
+  createPgAuthStore,
+  ensureIngestStream,
+  loadEnv as loadBrokerEnv,
+  type IngestSink,
+} from '@iotlog/broker';
 import { createDatabase, detectStorage, migrate, redactUrl, type StorageInfo } from '@iotlog/drizzle';
 import { subjects as makeSubjects } from '@iotlog/edge-sdk/protocol';
 import {
@@ -46,7 +54,11 @@ async function onPort<T>(variable: string, port: number, host: string, start: ()
     return await start();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new CliError(`port ${port} on ${host} is already in use: set ${variable} to a free port (e.g. ${variable}=${port + 1} npm start)`, 'cli.port_in_use', { cause: err });
+      throw new CliError(
+        `port ${port} on ${host} is already in use: set ${variable} to a free port (e.g. ${variable}=${port + 1} npm start)`,
+        'cli.port_in_use',
+        { cause: err },
+      );
     }
     throw err;
   }
@@ -73,11 +85,16 @@ async function assertPortsFree(env: UpEnv): Promise<void> {
   }
 }
 
-export async function startEmbedded(env: UpEnv, source: Record<string, string | undefined>, logger: Logger): Promise<Embedded> {
+export async function startEmbedded(
+  env: UpEnv,
+  source: Record<string, string | undefined>,
+  logger: Logger,
+): Promise<Embedded> {
   await assertPortsFree(env);
   const closers: Closer[] = [];
   const closeAll = async () => {
-    for (const c of closers.reverse()) await c().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
+    for (const c of closers.reverse())
+      await c().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
   };
   try {
     // database: PGlite under DATA_DIR, or the configured server; migrated at start
@@ -95,7 +112,12 @@ export async function startEmbedded(env: UpEnv, source: Record<string, string | 
 
     // bus: NATS JetStream + core NATS, or the in-process bus
     const subjects = makeSubjects(env.NATS_PREFIX);
-    const processorEnv = loadProcessorEnv({ ...source, HTTP_PORT: String(env.PROCESSOR_HTTP_PORT), HTTP_HOST: env.HOST, NATS_PREFIX: env.NATS_PREFIX });
+    const processorEnv = loadProcessorEnv({
+      ...source,
+      HTTP_PORT: String(env.PROCESSOR_HTTP_PORT),
+      HTTP_HOST: env.HOST,
+      NATS_PREFIX: env.NATS_PREFIX,
+    });
     const brokerEnv = loadBrokerEnv({
       ...source,
       HOST: env.HOST,
@@ -110,10 +132,19 @@ export async function startEmbedded(env: UpEnv, source: Record<string, string | 
     let drained: () => boolean = () => true;
     let nc: NatsConnection | undefined;
     if (env.NATS_URL !== undefined) {
-      const conn = await connect({ servers: env.NATS_URL.split(','), name: 'iotlog-up', maxReconnectAttempts: -1 });
+      const conn = await connect({
+        servers: env.NATS_URL.split(','),
+        name: 'iotlog-up',
+        maxReconnectAttempts: -1,
+      });
       nc = conn;
       closers.push(() => conn.drain());
-      await ensureIngestStream(conn, { name: brokerEnv.INGEST_STREAM, prefix: env.NATS_PREFIX, maxAgeS: brokerEnv.INGEST_MAX_AGE_S, duplicateWindowS: brokerEnv.INGEST_DUPLICATE_WINDOW_S });
+      await ensureIngestStream(conn, {
+        name: brokerEnv.INGEST_STREAM,
+        prefix: env.NATS_PREFIX,
+        maxAgeS: brokerEnv.INGEST_MAX_AGE_S,
+        duplicateWindowS: brokerEnv.INGEST_DUPLICATE_WINDOW_S,
+      });
       sink = createJetStreamSink(conn);
       bus = createNatsBus(conn, (err, subject) => logger.error({ err, subject }, 'NATS subscription error'));
       ingest = await createJetStreamSource({
@@ -164,24 +195,49 @@ export async function startEmbedded(env: UpEnv, source: Record<string, string | 
     );
     closers.push(() => processorHttp.close());
 
-    const broker = await onPort(env.MQTT_PORT === 0 ? 'BROKER_HTTP_PORT' : 'MQTT_PORT', env.MQTT_PORT, env.HOST, async () => {
-      try {
-        return await createBroker({ config: brokerEnv, authStore: createPgAuthStore(database), sink, bus, logger, ready: () => nc === undefined || !nc.isClosed() });
-      } catch (err) {
-        // tell which of the broker's two ports is taken
-        const port = (err as { port?: number }).port;
-        if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' && port === env.BROKER_HTTP_PORT && port !== env.MQTT_PORT) {
-          throw new CliError(`port ${port} on ${env.HOST} is already in use: set BROKER_HTTP_PORT to a free port`, 'cli.port_in_use', { cause: err });
+    const broker = await onPort(
+      env.MQTT_PORT === 0 ? 'BROKER_HTTP_PORT' : 'MQTT_PORT',
+      env.MQTT_PORT,
+      env.HOST,
+      async () => {
+        try {
+          return await createBroker({
+            config: brokerEnv,
+            authStore: createPgAuthStore(database),
+            sink,
+            bus,
+            logger,
+            ready: () => nc === undefined || !nc.isClosed(),
+          });
+        } catch (err) {
+          // tell which of the broker's two ports is taken
+          const port = (err as { port?: number }).port;
+          if (
+            (err as NodeJS.ErrnoException).code === 'EADDRINUSE' &&
+            port === env.BROKER_HTTP_PORT &&
+            port !== env.MQTT_PORT
+          ) {
+            throw new CliError(
+              `port ${port} on ${env.HOST} is already in use: set BROKER_HTTP_PORT to a free port`,
+              'cli.port_in_use',
+              { cause: err },
+            );
+          }
+          throw err;
         }
-        throw err;
-      }
-    });
+      },
+    );
     closers.push(() => broker.close());
 
     const { consoleLine, consolePort } = await startConsoleIfPresent(env, database, bus, logger, closers);
 
     return {
-      ports: { mqtt: broker.ports.mqtt, brokerHttp: broker.ports.http, processorHttp: processorHttp.port, ...(consolePort !== undefined ? { console: consolePort } : {}) },
+      ports: {
+        mqtt: broker.ports.mqtt,
+        brokerHttp: broker.ports.http,
+        processorHttp: processorHttp.port,
+        ...(consolePort !== undefined ? { console: consolePort } : {}),
+      },
       database: redactUrl(url),
       storage,
       bus: nc === undefined ? 'in-process' : 'jetstream',
@@ -206,7 +262,8 @@ async function startConsoleIfPresent(
   try {
     consoleModule = await import('@iotlog/console');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return { consoleLine: 'console: not started (package missing)' };
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND')
+      return { consoleLine: 'console: not started (package missing)' };
     throw err;
   }
   const staticDir = fileURLToPath(new URL('../../console/dist', import.meta.url));

@@ -7,6 +7,9 @@ export function createLogger(level: string, name = 'processor'): Logger {
   return pino({
     name,
     level,
-    redact: { paths: ['*.password', '*.token', 'databaseUrl', '*.databaseUrl', 'payload', '*.payload'], censor: '[redacted]' },
+    redact: {
+      paths: ['*.password', '*.token', 'databaseUrl', '*.databaseUrl', 'payload', '*.payload'],
+      censor: '[redacted]',
+    },
   });
 }

@@ -20,15 +20,28 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Processo
   const registers = [registry];
   return {
     registry,
-    messagesIn: new Counter({ name: 'iotlog_processor_messages_in_total', help: 'Ingest messages (envelopes) received, redeliveries included', registers }),
-    recordsIn: new Counter({ name: 'iotlog_processor_records_in_total', help: 'Records decoded from ingest messages, redeliveries included', registers }),
+    messagesIn: new Counter({
+      name: 'iotlog_processor_messages_in_total',
+      help: 'Ingest messages (envelopes) received, redeliveries included',
+      registers,
+    }),
+    recordsIn: new Counter({
+      name: 'iotlog_processor_records_in_total',
+      help: 'Records decoded from ingest messages, redeliveries included',
+      registers,
+    }),
     rowsWritten: new Counter({
       name: 'iotlog_processor_rows_written_total',
       help: 'Rows inserted, per table (rows already stored by an earlier delivery are not counted)',
       labelNames: ['table'],
       registers,
     }),
-    deadLetters: new Counter({ name: 'iotlog_processor_dead_letters_total', help: 'Refused payloads/records stored in dead_letters, per code', labelNames: ['code'], registers }),
+    deadLetters: new Counter({
+      name: 'iotlog_processor_dead_letters_total',
+      help: 'Refused payloads/records stored in dead_letters, per code',
+      labelNames: ['code'],
+      registers,
+    }),
     batchRecords: new Histogram({
       name: 'iotlog_processor_batch_records',
       help: 'Rows per committed batch',
@@ -47,7 +60,15 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Processo
       labelNames: ['kind'],
       registers,
     }),
-    consumerPending: new Gauge({ name: 'iotlog_processor_consumer_pending', help: 'Messages waiting in the stream for the consumer (lag)', registers }),
-    consumerAckPending: new Gauge({ name: 'iotlog_processor_consumer_ack_pending', help: 'Messages delivered but not yet acknowledged', registers }),
+    consumerPending: new Gauge({
+      name: 'iotlog_processor_consumer_pending',
+      help: 'Messages waiting in the stream for the consumer (lag)',
+      registers,
+    }),
+    consumerAckPending: new Gauge({
+      name: 'iotlog_processor_consumer_ack_pending',
+      help: 'Messages delivered but not yet acknowledged',
+      registers,
+    }),
   };
 }

@@ -54,7 +54,10 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   const logger = deps.logger;
   const metrics = deps.metrics ?? createMetrics();
   const state = createDeviceStateBuffer();
-  const decoder = createMessageDecoder({ subjects: deps.subjects, ...(deps.limits ? { limits: deps.limits } : {}) });
+  const decoder = createMessageDecoder({
+    subjects: deps.subjects,
+    ...(deps.limits ? { limits: deps.limits } : {}),
+  });
   const consumer = startIngestConsumer({
     source: deps.source,
     db: deps.db,
@@ -114,7 +117,9 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       } catch (err) {
         checks.database = `unreachable: ${(err as Error).message}`;
       }
-      checks.bus = deps.busReady === undefined || deps.busReady() ? 'ok' : 'disconnected';
+      const problem = deps.source.problem();
+      checks.bus =
+        problem !== null ? problem : deps.busReady === undefined || deps.busReady() ? 'ok' : 'disconnected';
       checks.writes = consumer.failures === 0 ? 'ok' : `${consumer.failures} consecutive failures`;
       return { ok: Object.values(checks).every((v) => v === 'ok'), checks };
     },

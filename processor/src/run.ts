@@ -45,7 +45,11 @@ export async function runProcessor(env: ProcessorEnv, logger: Logger): Promise<R
     await database.close();
     throw err;
   }
-  const nc = await connect({ servers: env.NATS_URL.split(','), name: 'iotlog-processor', maxReconnectAttempts: -1 });
+  const nc = await connect({
+    servers: env.NATS_URL.split(','),
+    name: 'iotlog-processor',
+    maxReconnectAttempts: -1,
+  });
   let natsUp = true;
   void (async () => {
     for await (const s of nc.status()) {
@@ -80,10 +84,16 @@ export async function runProcessor(env: ProcessorEnv, logger: Logger): Promise<R
     deviceStateFlushMs: env.DEVICE_STATE_FLUSH_MS,
   });
   // alerting: its own durable consumer on the same stream, so storage never waits on rule evaluation
-  const alerting = env.ALERTING === 'on' ? createAlertingEngine({ nc, db: database, logger, config: alertingConfigFromEnv(env) }) : undefined;
+  const alerting =
+    env.ALERTING === 'on'
+      ? createAlertingEngine({ nc, db: database, logger, config: alertingConfigFromEnv(env) })
+      : undefined;
   await alerting?.start();
   const http = await startHttpServer({ processor, port: env.HTTP_PORT, host: env.HTTP_HOST, logger });
-  logger.info({ stream: env.INGEST_STREAM, consumer: env.INGEST_CONSUMER, httpPort: http.port }, 'processor consuming');
+  logger.info(
+    { stream: env.INGEST_STREAM, consumer: env.INGEST_CONSUMER, httpPort: http.port },
+    'processor consuming',
+  );
   return {
     processor,
     httpPort: http.port,

@@ -2,7 +2,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { encodeEnvelope, type Channel } from '@iotlog/edge-sdk/protocol';
 
-export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -12,7 +16,11 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false> | T
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`, { cause: last });
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
+        { cause: last },
+      );
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -22,12 +30,21 @@ export const suffix = (): string => randomBytes(4).toString('hex');
 const enc = new TextEncoder();
 
 /** One envelope of JSON payloads for a device and channel. */
-export function envelope(tenantId: string, deviceId: string, channel: Channel, payloads: (string | object)[], receivedAtMs = Date.now()): Uint8Array {
+export function envelope(
+  tenantId: string,
+  deviceId: string,
+  channel: Channel,
+  payloads: (string | object)[],
+  receivedAtMs = Date.now(),
+): Uint8Array {
   return encodeEnvelope({
     channel,
     tenantId,
     deviceId,
-    messages: payloads.map((p) => ({ receivedAtMs, payload: enc.encode(typeof p === 'string' ? p : JSON.stringify(p)) })),
+    messages: payloads.map((p) => ({
+      receivedAtMs,
+      payload: enc.encode(typeof p === 'string' ? p : JSON.stringify(p)),
+    })),
   });
 }
 

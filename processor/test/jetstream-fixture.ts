@@ -41,7 +41,16 @@ export async function createFixture(opts: { ackWaitS?: number } = {}): Promise<F
   const jsm = await jetstreamManager(nc);
   const replicas: { stop(): Promise<void> }[] = [];
   const ackWaitS = opts.ackWaitS ?? 30;
-  await ensureConsumer({ nc, stream, subjects: [subjects.ingestAll], durable, maxMessages: 64, ackWaitS, maxAckPending: 5000, maxAgeS: 3600 });
+  await ensureConsumer({
+    nc,
+    stream,
+    subjects: [subjects.ingestAll],
+    durable,
+    maxMessages: 64,
+    ackWaitS,
+    maxAckPending: 5000,
+    maxAgeS: 3600,
+  });
   return {
     nc,
     prefix,

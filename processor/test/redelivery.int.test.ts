@@ -44,6 +44,7 @@ function dropFirstAcks(source: IngestSource): IngestSource & { dropped: number; 
     },
     ready: () => source.ready(),
     lag: () => source.lag(),
+    problem: () => source.problem(),
     close: () => source.close(),
   };
   return wrapped;
@@ -62,16 +63,34 @@ it('adds no row when committed messages are redelivered because their acks were 
   const t0 = Date.now() - 60_000;
   for (let m = 0; m < messages; m++) {
     // with device seqs and without (stream-derived keys), logs, telemetry and events
-    await fx.publish(fx.subjects.ingest(tenantId, deviceId, 'logs'), envelope(tenantId, deviceId, 'logs', [{ seq: m, message: `m${m}` }, `plain ${m}`]));
-    await fx.publish(fx.subjects.ingest(tenantId, deviceId, 'telemetry'), envelope(tenantId, deviceId, 'telemetry', [{ ts: t0 + m, metrics: { a: m, b: 1 } }]));
-    await fx.publish(fx.subjects.ingest(tenantId, deviceId, 'events'), envelope(tenantId, deviceId, 'events', [{ name: 'e', data: { m } }]));
+    await fx.publish(
+      fx.subjects.ingest(tenantId, deviceId, 'logs'),
+      envelope(tenantId, deviceId, 'logs', [{ seq: m, message: `m${m}` }, `plain ${m}`]),
+    );
+    await fx.publish(
+      fx.subjects.ingest(tenantId, deviceId, 'telemetry'),
+      envelope(tenantId, deviceId, 'telemetry', [{ ts: t0 + m, metrics: { a: m, b: 1 } }]),
+    );
+    await fx.publish(
+      fx.subjects.ingest(tenantId, deviceId, 'events'),
+      envelope(tenantId, deviceId, 'events', [{ name: 'e', data: { m } }]),
+    );
   }
-  await waitFor(() => (wrapped?.redelivered ?? 0) >= messages * 3 && wrapped, 'every message redelivered after its lost ack', 30_000);
-  await waitFor(async () => {
-    const i = await fx.consumerInfo();
-    return i.pending === 0 && i.ackPending === 0;
-  }, 'every message finally acked', 30_000);
-  const n = async (table: string) => Number((await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]?.n);
+  await waitFor(
+    () => (wrapped?.redelivered ?? 0) >= messages * 3 && wrapped,
+    'every message redelivered after its lost ack',
+    30_000,
+  );
+  await waitFor(
+    async () => {
+      const i = await fx.consumerInfo();
+      return i.pending === 0 && i.ackPending === 0;
+    },
+    'every message finally acked',
+    30_000,
+  );
+  const n = async (table: string) =>
+    Number((await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]?.n);
   expect(await n('logs')).toBe(messages * 2);
   expect(await n('telemetry')).toBe(messages * 2);
   expect(await n('events')).toBe(messages);

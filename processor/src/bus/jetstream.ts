@@ -1,7 +1,15 @@
 // JetStream ingest source: one durable pull consumer (explicit ack) shared by every processor replica.
 // The stream and the consumer are created when missing. Messages are pulled ahead into a bounded buffer;
 // the backlog waits in JetStream when the database is slow.
-import { AckPolicy, DeliverPolicy, jetstreamManager, jetstream, StorageType, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstreamManager,
+  jetstream,
+  StorageType,
+  type ConsumerMessages,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { ProcessorError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -31,7 +39,8 @@ export async function ensureConsumer(o: Omit<JetStreamSourceOptions, 'logger' | 
   try {
     await jsm.streams.info(o.stream);
   } catch (err) {
-    if ((err as Error).name !== 'StreamNotFoundError') throw new ProcessorError('bus.stream', `stream ${o.stream}: ${(err as Error).message}`, { cause: err });
+    if ((err as Error).name !== 'StreamNotFoundError')
+      throw new ProcessorError('bus.stream', `stream ${o.stream}: ${(err as Error).message}`, { cause: err });
     await jsm.streams.add({
       name: o.stream,
       subjects: o.subjects,
@@ -43,7 +52,10 @@ export async function ensureConsumer(o: Omit<JetStreamSourceOptions, 'logger' | 
   try {
     await jsm.consumers.info(o.stream, o.durable);
   } catch (err) {
-    if ((err as Error).name !== 'ConsumerNotFoundError') throw new ProcessorError('bus.consumer', `consumer ${o.durable}: ${(err as Error).message}`, { cause: err });
+    if ((err as Error).name !== 'ConsumerNotFoundError')
+      throw new ProcessorError('bus.consumer', `consumer ${o.durable}: ${(err as Error).message}`, {
+        cause: err,
+      });
     await jsm.consumers.add(o.stream, {
       durable_name: o.durable,
       ack_policy: AckPolicy.Explicit,
@@ -58,7 +70,10 @@ export async function createJetStreamSource(o: JetStreamSourceOptions): Promise<
   await ensureConsumer(o);
   const js = jetstream(o.nc);
   const consumer = await js.consumers.get(o.stream, o.durable);
-  const messages: ConsumerMessages = await consumer.consume({ max_messages: o.maxMessages, expires: o.expiresMs });
+  const messages: ConsumerMessages = await consumer.consume({
+    max_messages: o.maxMessages,
+    expires: o.expiresMs,
+  });
   const buffer: SourceMessage[] = [];
   let head = 0;
   const arrived = createWaiter();
@@ -73,6 +88,7 @@ export async function createJetStreamSource(o: JetStreamSourceOptions): Promise<
     nak: (delayMs) => m.nak(delayMs),
   });
 
+  let problem: string | null = null;
   const pump = (async () => {
     for await (const m of messages) {
       buffer.push(wrap(m));
@@ -80,13 +96,24 @@ export async function createJetStreamSource(o: JetStreamSourceOptions): Promise<
       // bounded memory: stop taking from the consumer while the buffer is full
       while (!closed && buffer.length - head >= o.maxMessages) await drained.wait();
     }
+    if (!closed)
+      throw new ProcessorError(
+        'bus.consumer_ended',
+        `consumer ${o.durable} on ${o.stream} stopped delivering`,
+      );
   })().catch((err: unknown) => {
-    o.logger.error({ err }, 'jetstream consumer stopped');
+    problem = (err as Error).message;
+    o.logger.error({ err }, 'jetstream consumer stopped: this replica takes no more messages (restart it)');
   });
 
   void (async () => {
     for await (const s of messages.status()) {
-      if (s.type === 'heartbeats_missed' || s.type === 'consumer_not_found' || s.type === 'stream_not_found' || s.type === 'consumer_deleted') {
+      if (
+        s.type === 'heartbeats_missed' ||
+        s.type === 'consumer_not_found' ||
+        s.type === 'stream_not_found' ||
+        s.type === 'consumer_deleted'
+      ) {
         o.logger.warn({ status: s.type }, 'jetstream consumer status');
       }
     }
@@ -108,6 +135,7 @@ export async function createJetStreamSource(o: JetStreamSourceOptions): Promise<
       if (closed || head < buffer.length) return;
       await arrived.wait();
     },
+    problem: () => problem,
     async lag() {
       const info = await consumer.info(true);
       return { pending: info.num_pending, ackPending: info.num_ack_pending };

@@ -166,6 +166,7 @@ export function createMemoryBus(opts: MemoryBusOptions = {}): MemoryBus {
           await arrived.wait();
         },
         lag: () => Promise.resolve({ pending: queued(), ackPending: unacked.size }),
+        problem: () => (closed ? 'in-process bus closed' : null),
         close() {
           open = false;
           arrived.notify();

@@ -17,12 +17,18 @@ export interface IngestSource {
   ready(): Promise<void>;
   /** Messages waiting for this consumer and messages delivered but not acked, when the bus knows. */
   lag(): Promise<{ pending: number; ackPending: number } | null>;
+  /** Null while delivery works; otherwise why it stopped (readiness reports it). */
+  problem(): string | null;
   /** Stops delivery; unacked messages go back to the bus. */
   close(): Promise<void>;
 }
 
 /** `respond` is set when the message was a request. */
-export type SubjectHandler = (data: Uint8Array, subject: string, respond?: (data: Uint8Array) => void) => void;
+export type SubjectHandler = (
+  data: Uint8Array,
+  subject: string,
+  respond?: (data: Uint8Array) => void,
+) => void;
 
 /** Core publish/subscribe (core NATS or in-process); the same shape as the broker's SubjectBus port. */
 export interface SubjectBus {

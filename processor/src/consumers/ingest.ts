@@ -73,7 +73,10 @@ export function startIngestConsumer(deps: IngestConsumerDeps): IngestConsumer {
     const delay = Math.min(initialBackoffMs * 2 ** (failures - 1), maxBackoffMs);
     pausedUntil = Date.now() + delay;
     metrics.writeFailures.inc({ kind: 'transient' });
-    logger.warn({ err, failures, retryInMs: delay, messages: msgs.length }, 'batch write failed; messages nak-ed for redelivery');
+    logger.warn(
+      { err, failures, retryInMs: delay, messages: msgs.length },
+      'batch write failed; messages nak-ed for redelivery',
+    );
     for (const m of msgs) m.nak(delay);
   }
 
@@ -86,7 +89,10 @@ export function startIngestConsumer(deps: IngestConsumerDeps): IngestConsumer {
       } catch (err) {
         if (!isDataError(err)) throw err;
         metrics.writeFailures.inc({ kind: 'data' });
-        logger.warn({ err, messages: msgs.length }, 'database refused a batch for its data; writing it row by row');
+        logger.warn(
+          { err, messages: msgs.length },
+          'database refused a batch for its data; writing it row by row',
+        );
         const r = await writeRowByRow(db, rows);
         for (let i = 0; i < r.rejected; i++) metrics.deadLetters.inc({ code: 'store.rejected' });
         result = r;

@@ -45,15 +45,26 @@ export interface MessageDecoder {
   decode(msg: IngestMessage, into: BatchRows, state?: DeviceStateBuffer): DecodeStats;
 }
 
-const toHex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+const toHex = (bytes: Uint8Array): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 
-export function createMessageDecoder(deps: { subjects: Subjects; limits?: DecodeOptions; now?: () => number }): MessageDecoder {
+export function createMessageDecoder(deps: {
+  subjects: Subjects;
+  limits?: DecodeOptions;
+  now?: () => number;
+}): MessageDecoder {
   const now = deps.now ?? Date.now;
   const limits = deps.limits ?? {};
 
   function deadLetter(
     into: BatchRows,
-    at: { receivedAt: number; tenantId: string | null; deviceId: string | null; channel: string; seq: number },
+    at: {
+      receivedAt: number;
+      tenantId: string | null;
+      deviceId: string | null;
+      channel: string;
+      seq: number;
+    },
     code: string,
     reason: string,
     payload: Uint8Array | null,
@@ -70,7 +81,12 @@ export function createMessageDecoder(deps: { subjects: Subjects; limits?: Decode
   }
 
   /** Appends one decoded record; returns a refusal reason when the database could not hold it. */
-  function addRecord(into: BatchRows, env: Envelope, r: DecodedRecord, seq: number): { code: string; reason: string } | null {
+  function addRecord(
+    into: BatchRows,
+    env: Envelope,
+    r: DecodedRecord,
+    seq: number,
+  ): { code: string; reason: string } | null {
     const t = env.tenantId;
     const d = env.deviceId;
     switch (r.kind) {
@@ -138,7 +154,13 @@ export function createMessageDecoder(deps: { subjects: Subjects; limits?: Decode
         if (!(err instanceof ProtocolError)) throw err;
         deadLetter(
           into,
-          { receivedAt: now(), tenantId: fromSubject?.tenantId ?? null, deviceId: fromSubject?.deviceId ?? null, channel: fromSubject?.channel ?? 'unknown', seq: msg.seq },
+          {
+            receivedAt: now(),
+            tenantId: fromSubject?.tenantId ?? null,
+            deviceId: fromSubject?.deviceId ?? null,
+            channel: fromSubject?.channel ?? 'unknown',
+            seq: msg.seq,
+          },
           err.code,
           err.message,
           msg.data,
@@ -147,9 +169,21 @@ export function createMessageDecoder(deps: { subjects: Subjects; limits?: Decode
         return stats;
       }
       const first = env.messages[0];
-      const at = { receivedAt: first?.receivedAtMs ?? now(), tenantId: env.tenantId, deviceId: env.deviceId, channel: env.channel, seq: msg.seq };
+      const at = {
+        receivedAt: first?.receivedAtMs ?? now(),
+        tenantId: env.tenantId,
+        deviceId: env.deviceId,
+        channel: env.channel,
+        seq: msg.seq,
+      };
       if (!UUID_RE.test(env.tenantId) || !UUID_RE.test(env.deviceId)) {
-        deadLetter(into, at, STORE_CODES.badId, `tenant id ${JSON.stringify(env.tenantId)} or device id ${JSON.stringify(env.deviceId)} is not a UUID`, msg.data);
+        deadLetter(
+          into,
+          at,
+          STORE_CODES.badId,
+          `tenant id ${JSON.stringify(env.tenantId)} or device id ${JSON.stringify(env.deviceId)} is not a UUID`,
+          msg.data,
+        );
         stats.deadLetters++;
         return stats;
       }
@@ -169,7 +203,13 @@ export function createMessageDecoder(deps: { subjects: Subjects; limits?: Decode
           if (r.index > maxIndex) maxIndex = r.index;
           const position = slot + r.index;
           if (r.seq === null && position >= SEQ_SLOTS) {
-            deadLetter(into, at, STORE_CODES.tooManyRecords, `record ${r.index}: over ${SEQ_SLOTS} records without seq in one ingest message`, m.payload);
+            deadLetter(
+              into,
+              at,
+              STORE_CODES.tooManyRecords,
+              `record ${r.index}: over ${SEQ_SLOTS} records without seq in one ingest message`,
+              m.payload,
+            );
             stats.deadLetters++;
             continue;
           }

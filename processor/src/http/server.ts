@@ -11,7 +11,12 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-export async function startHttpServer(deps: { processor: Processor; port: number; host?: string; logger: Logger }): Promise<HttpServer> {
+export async function startHttpServer(deps: {
+  processor: Processor;
+  port: number;
+  host?: string;
+  logger: Logger;
+}): Promise<HttpServer> {
   const { processor, logger } = deps;
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -26,7 +31,9 @@ export async function startHttpServer(deps: { processor: Processor; port: number
         return reply(r.ok ? 200 : 503, JSON.stringify(r));
       }
       if (path === '/metrics') {
-        await processor.refreshLag().catch((err: unknown) => logger.warn({ err }, 'consumer lag unavailable'));
+        await processor
+          .refreshLag()
+          .catch((err: unknown) => logger.warn({ err }, 'consumer lag unavailable'));
         return reply(200, await processor.metrics.registry.metrics(), processor.metrics.registry.contentType);
       }
       return reply(404, '{"error":"not found"}');
@@ -47,6 +54,7 @@ export async function startHttpServer(deps: { processor: Processor; port: number
   return {
     server,
     port,
-    close: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
+    close: () =>
+      new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
   };
 }

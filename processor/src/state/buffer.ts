@@ -74,7 +74,11 @@ export function createDeviceStateBuffer(): DeviceStateBuffer {
         }
         if (p.size > 0) {
           const ids = [...p.keys()].sort();
-          await db.query(UPDATE_ONLINE, [ids, ids.map((id) => p.get(id)?.online), ids.map((id) => p.get(id)?.at)]);
+          await db.query(UPDATE_ONLINE, [
+            ids,
+            ids.map((id) => p.get(id)?.online),
+            ids.map((id) => p.get(id)?.at),
+          ]);
         }
         if (c.size > 0) {
           const ids = [...c.keys()].sort();

@@ -55,7 +55,8 @@ export function writeRowByRow(db: SqlDatabase, rows: BatchRows): Promise<WriteRe
     // dead letters decoded earlier plus the rows refused now
     const d = rows.deadLetters;
     for (let i = 0; i < d.code.length; i++) {
-      for (const col of Object.keys(d) as (keyof DeadLetterRows)[]) (dead.deadLetters[col] as unknown[]).push(d[col][i]);
+      for (const col of Object.keys(d) as (keyof DeadLetterRows)[])
+        (dead.deadLetters[col] as unknown[]).push(d[col][i]);
     }
     const r = await writeRows(tx, dead);
     total.deadLetters = r.deadLetters;

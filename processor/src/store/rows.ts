@@ -52,16 +52,39 @@ export interface BatchRows {
 
 export function emptyRows(): BatchRows {
   return {
-    logs: { time: [], receivedAt: [], tenantId: [], deviceId: [], seq: [], severity: [], message: [], attrs: [] },
+    logs: {
+      time: [],
+      receivedAt: [],
+      tenantId: [],
+      deviceId: [],
+      seq: [],
+      severity: [],
+      message: [],
+      attrs: [],
+    },
     telemetry: { time: [], tenantId: [], deviceId: [], metric: [], value: [] },
     events: { time: [], receivedAt: [], tenantId: [], deviceId: [], seq: [], name: [], data: [] },
-    deadLetters: { receivedAt: [], tenantId: [], deviceId: [], channel: [], code: [], reason: [], payloadHex: [], streamSeq: [] },
+    deadLetters: {
+      receivedAt: [],
+      tenantId: [],
+      deviceId: [],
+      channel: [],
+      code: [],
+      reason: [],
+      payloadHex: [],
+      streamSeq: [],
+    },
   };
 }
 
 /** Records (rows) held by a batch, dead letters included. */
 export function rowCount(rows: BatchRows): number {
-  return rows.logs.time.length + rows.telemetry.time.length + rows.events.time.length + rows.deadLetters.code.length;
+  return (
+    rows.logs.time.length +
+    rows.telemetry.time.length +
+    rows.events.time.length +
+    rows.deadLetters.code.length
+  );
 }
 
 /** Appends every row of `from` to `into`. */

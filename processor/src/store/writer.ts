@@ -39,7 +39,16 @@ export async function writeRows(tx: SqlQueryable, rows: BatchRows): Promise<Writ
   const result: WriteResult = { logs: 0, telemetry: 0, events: 0, deadLetters: 0 };
   const { logs: l, telemetry: t, events: e, deadLetters: x } = rows;
   if (l.time.length > 0) {
-    const r = await tx.query(INSERT_LOGS, [l.time, l.receivedAt, l.tenantId, l.deviceId, l.seq, l.severity, l.message, l.attrs]);
+    const r = await tx.query(INSERT_LOGS, [
+      l.time,
+      l.receivedAt,
+      l.tenantId,
+      l.deviceId,
+      l.seq,
+      l.severity,
+      l.message,
+      l.attrs,
+    ]);
     result.logs = r.rowCount;
   }
   if (t.time.length > 0) {
@@ -47,11 +56,28 @@ export async function writeRows(tx: SqlQueryable, rows: BatchRows): Promise<Writ
     result.telemetry = r.rowCount;
   }
   if (e.time.length > 0) {
-    const r = await tx.query(INSERT_EVENTS, [e.time, e.receivedAt, e.tenantId, e.deviceId, e.seq, e.name, e.data]);
+    const r = await tx.query(INSERT_EVENTS, [
+      e.time,
+      e.receivedAt,
+      e.tenantId,
+      e.deviceId,
+      e.seq,
+      e.name,
+      e.data,
+    ]);
     result.events = r.rowCount;
   }
   if (x.code.length > 0) {
-    const r = await tx.query(INSERT_DEAD_LETTERS, [x.receivedAt, x.tenantId, x.deviceId, x.channel, x.code, x.reason, x.payloadHex, x.streamSeq]);
+    const r = await tx.query(INSERT_DEAD_LETTERS, [
+      x.receivedAt,
+      x.tenantId,
+      x.deviceId,
+      x.channel,
+      x.code,
+      x.reason,
+      x.payloadHex,
+      x.streamSeq,
+    ]);
     result.deadLetters = r.rowCount;
   }
   return result;
