@@ -1,6 +1,7 @@
 // Edge SDK figures: bundle size without mqtt (esbuild, minified), RSS of one idle client process, and records/s
-// one client pushes through the iotlog broker (child process, AUTH_MODE=open: MQTT + PUBACK, no auth, no
-// JetStream bridge) with batching, with the memory buffer and with the durable file buffer (default fsync).
+// one client pushes with batching through the iotlog broker (child process): in AUTH_MODE=open (MQTT + PUBACK,
+// no auth, no JetStream bridge) with the memory and the durable file buffer, and in token mode with the JetStream
+// bridge (PUBACK after JetStream stored the batch), with the file buffer.
 // Bounded: about 30 s. Run from the repository root: bench/sdk. Last line: sdk_kb=<n> sdk_records_per_s=<n> ...
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -12,7 +13,8 @@ import { connect as natsConnect } from '@nats-io/transport-node';
 import { build } from 'esbuild';
 import { connect, type EdgeClient } from '@iotlog/edge-sdk';
 import { cpuSeconds } from './lib/procstat.js';
-import { startIotlogBroker } from './lib/services.js';
+import { seedDevices, startIotlogBroker } from './lib/services.js';
+import { createTestDatabase } from '@iotlog/drizzle/testing';
 
 const SECONDS = Number(process.env.SDK_BENCH_SECONDS ?? 5);
 const root = resolve(import.meta.dirname, '..');
@@ -30,6 +32,29 @@ async function bundleKb(entry: string, platform: 'browser' | 'node'): Promise<nu
     logLevel: 'silent',
   });
   return Math.round((r.outputFiles[0]!.contents.length / 1024) * 10) / 10;
+}
+
+function runForRss(script: string): Promise<number> {
+  return new Promise<number>((res, rej) => {
+    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let s = '';
+    child.stdout.on('data', (d: Buffer) => (s += d.toString()));
+    child.on('exit', (code) =>
+      code === 0
+        ? res(Math.round((Number(s.trim()) / 1024 / 1024) * 10) / 10)
+        : rej(new Error(`${script} exited ${code}`)),
+    );
+  });
+}
+
+/** RSS of a bare Node process idling 3 s (what a device pays before any library). */
+function baselineRssMb(): Promise<number> {
+  const script = join(work, 'baseline.cjs');
+  writeFileSync(
+    script,
+    `setTimeout(() => { process.stdout.write(String(process.memoryUsage().rss) + '\\n'); }, 3000);`,
+  );
+  return runForRss(script);
 }
 
 async function idleRssMb(url: string): Promise<number> {
@@ -53,23 +78,18 @@ void (async () => {
     outfile: script,
     logLevel: 'silent',
   });
-  const out = await new Promise<string>((res, rej) => {
-    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let s = '';
-    child.stdout.on('data', (d: Buffer) => (s += d.toString()));
-    child.on('exit', (code) => (code === 0 ? res(s) : rej(new Error(`idle client exited ${code}`))));
-  });
-  return Math.round((Number(out.trim()) / 1024 / 1024) * 10) / 10;
+  return runForRss(script);
 }
 
 /** One client logging as fast as its buffer drains for SECONDS; returns acknowledged records per second. */
 async function throughput(
   url: string,
   deviceId: string,
+  token: string | undefined,
   buffer: 'memory' | { dir: string },
   brokerPid: number,
 ): Promise<{ rps: number; usPerRecord: number }> {
-  const client: EdgeClient = connect({ url, deviceId, buffer });
+  const client: EdgeClient = connect({ url, deviceId, buffer, ...(token === undefined ? {} : { token }) });
   await client.whenConnected();
   const cpu0 = cpuSeconds(brokerPid);
   const start = Date.now();
@@ -87,37 +107,68 @@ async function throughput(
 }
 
 const s = randomBytes(4).toString('hex');
-const prefix = `bench_${s}`;
-const stream = `BENCH_${s}_INGEST`;
-const broker = await startIotlogBroker({ AUTH_MODE: 'open', NATS_PREFIX: prefix, INGEST_STREAM: stream });
+const streams = [`BENCH_${s}_INGEST`, `BENCHJS_${s}_INGEST`];
+const stops: (() => Promise<void>)[] = [];
 try {
-  const url = `mqtt://127.0.0.1:${broker.port}`;
   const sdkKb = await bundleKb('edge-sdk/src/browser.ts', 'browser');
   const sdkNodeKb = await bundleKb('edge-sdk/src/index.ts', 'node');
   const protocolKb = await bundleKb('edge-sdk/src/protocol/index.ts', 'browser');
   console.log(
     `bundle (minified, mqtt external): browser ${sdkKb} KB, node ${sdkNodeKb} KB, protocol alone ${protocolKb} KB`,
   );
+
+  // 1. @iotlog/broker in AUTH_MODE=open: MQTT + PUBACK only (no auth, nothing bridged)
+  const open = await startIotlogBroker({
+    AUTH_MODE: 'open',
+    NATS_PREFIX: `bench_${s}`,
+    INGEST_STREAM: streams[0]!,
+  });
+  stops.push(open.stop);
+  const url = `mqtt://127.0.0.1:${open.port}`;
+  const baseline = await baselineRssMb();
   const rss = await idleRssMb(url);
-  console.log(`idle client process RSS (node + mqtt + SDK, connected): ${rss} MB`);
-  const mem = await throughput(url, 'bench-mem', 'memory', broker.pid);
-  console.log(`memory buffer: ${mem.rps} records/s acknowledged, broker ${mem.usPerRecord} us CPU/record`);
-  const dir = join(work, 'buf');
-  const file = await throughput(url, 'bench-file', { dir }, broker.pid);
+  console.log(`idle client process RSS (node + mqtt + SDK, connected): ${rss} MB; bare node: ${baseline} MB`);
+  const mem = await throughput(url, 'bench-mem', undefined, 'memory', open.pid);
   console.log(
-    `file buffer (fsync interval): ${file.rps} records/s acknowledged, broker ${file.usPerRecord} us CPU/record`,
+    `open broker, memory buffer: ${mem.rps} records/s acknowledged, broker ${mem.usPerRecord} us CPU/record`,
   );
-  writeFileSync(join(work, 'done'), '');
+  const file = await throughput(url, 'bench-file', undefined, { dir: join(work, 'buf') }, open.pid);
   console.log(
-    `broker: @iotlog/broker AUTH_MODE=open (child process), batches of up to 100 records, ${SECONDS} s per run, 1 client`,
+    `open broker, file buffer (fsync interval): ${file.rps} records/s acknowledged, broker ${file.usPerRecord} us CPU/record`,
+  );
+
+  // 2. the production path: token auth against PostgreSQL, PUBACK after JetStream stored the batch
+  const t = await createTestDatabase();
+  stops.push(() => t.drop());
+  const [device] = await seedDevices(t.database, 1);
+  const real = await startIotlogBroker({
+    DATABASE_URL: t.url,
+    NATS_PREFIX: `benchjs_${s}`,
+    INGEST_STREAM: streams[1]!,
+  });
+  stops.push(real.stop);
+  const js = await throughput(
+    `mqtt://127.0.0.1:${real.port}`,
+    device!.deviceId,
+    device!.token,
+    { dir: join(work, 'buf-js') },
+    real.pid,
   );
   console.log(
-    `sdk_kb=${sdkKb} sdk_records_per_s=${file.rps} sdk_records_per_s_memory=${mem.rps} sdk_idle_rss_mb=${rss} sdk_node_kb=${sdkNodeKb} broker_us_per_record=${file.usPerRecord}`,
+    `token broker + JetStream, file buffer: ${js.rps} records/s acknowledged, broker ${js.usPerRecord} us CPU/record`,
+  );
+  console.log(
+    `1 client, batches of up to 100 records, ${SECONDS} s per run; brokers are @iotlog/broker child processes`,
+  );
+  console.log(
+    `sdk_kb=${sdkKb} sdk_records_per_s=${file.rps} sdk_records_per_s_memory=${mem.rps} sdk_records_per_s_jetstream=${js.rps} sdk_idle_rss_mb=${rss} node_baseline_rss_mb=${baseline} sdk_node_kb=${sdkNodeKb}`,
   );
 } finally {
-  await broker.stop();
+  for (const stop of stops.reverse())
+    await stop().catch((err: unknown) => console.error('cleanup failed:', err));
   const nc = await natsConnect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
-  await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined);
+  const jsm = await jetstreamManager(nc);
+  for (const name of streams) await jsm.streams.delete(name).catch(() => undefined);
   await nc.close();
   rmSync(work, { recursive: true, force: true });
 }
