@@ -13,11 +13,8 @@
 import {
   closeSync,
   fdatasyncSync,
-  ftruncateSync,
   mkdirSync,
   openSync,
-  readdirSync,
-  readFileSync,
   renameSync,
   rmSync,
   writeFileSync,
@@ -27,6 +24,7 @@ import { join } from 'node:path';
 import { EdgeError } from '../errors.js';
 import type { DataChannel, WireRecord } from '../protocol/index.js';
 import { makeRoom } from './memory.js';
+import { recoverSegments, type Meta, type Segment } from './segments.js';
 import {
   DEFAULT_MAX_BUFFER_BYTES,
   type BufferEntry,
@@ -48,17 +46,6 @@ export interface FileBufferOptions extends BufferLimits {
   fsyncIntervalMs?: number;
   /** Segment size before rotation, bytes (default min(1 MiB, maxBytes / 4)). */
   segmentBytes?: number;
-}
-
-interface Segment {
-  path: string;
-  firstSeq: number;
-  live: number;
-}
-
-interface Meta {
-  goneThrough: number;
-  dropped: number;
 }
 
 const enc = new TextEncoder();
@@ -116,69 +103,16 @@ export class FileBuffer implements RecordBuffer {
     }
   }
 
-  #readMeta(): Meta {
-    try {
-      const m = JSON.parse(readFileSync(join(this.#dir, 'meta.json'), 'utf8')) as Partial<Meta>;
-      return { goneThrough: Number(m.goneThrough) || 0, dropped: Number(m.dropped) || 0 };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { goneThrough: 0, dropped: 0 };
-      // A torn meta.json only means acknowledged records may be sent again (the server dedups by seq).
-      if (err instanceof SyntaxError) return { goneThrough: 0, dropped: 0 };
-      throw err;
-    }
-  }
-
   #recover(): number {
-    const meta = this.#readMeta();
-    this.#dropped = meta.dropped;
-    let maxSeq = meta.goneThrough;
-    let corrupt = 0;
-    const files = readdirSync(this.#dir)
-      .filter((f) => /^seg-\d+\.log$/.test(f))
-      .sort();
-    for (const file of files) {
-      const path = join(this.#dir, file);
-      const buf = readFileSync(path);
-      const lastNl = buf.lastIndexOf(10);
-      if (lastNl !== buf.length - 1) {
-        // torn tail from a crash mid-write: cut it off so the file is whole lines again
-        const fd = openSync(path, 'r+');
-        try {
-          ftruncateSync(fd, lastNl + 1);
-        } finally {
-          closeSync(fd);
-        }
-      }
-      const seg: Segment = { path, firstSeq: Number(file.slice(4, -4)), live: 0 };
-      // the name bounds seq from below even when the file is empty: seqs are never reused
-      if (seg.firstSeq - 1 > maxSeq) maxSeq = seg.firstSeq - 1;
-      const text = buf.subarray(0, lastNl + 1).toString('utf8');
-      for (const line of text.split('\n')) {
-        if (line.length === 0) continue;
-        let parsed: { c: DataChannel; r: WireRecord };
-        try {
-          parsed = JSON.parse(line) as { c: DataChannel; r: WireRecord };
-        } catch {
-          corrupt++;
-          continue;
-        }
-        const seq = parsed.r?.seq;
-        if (typeof seq !== 'number') {
-          corrupt++;
-          continue;
-        }
-        if (seq > maxSeq) maxSeq = seq;
-        if (seq <= meta.goneThrough || this.#pending.has(seq)) continue;
-        const size = enc.encode(line).length + 1;
-        this.#pending.set(seq, { seq, channel: parsed.c, record: parsed.r, size });
-        this.#bytes += size;
-        seg.live++;
-      }
-      if (seg.live === 0) rmSync(path, { force: true });
-      else this.#segments.push(seg);
+    const r = recoverSegments(this.#dir);
+    this.#dropped = r.dropped;
+    this.#nextSeq = r.maxSeq + 1;
+    for (const e of r.entries) {
+      this.#pending.set(e.seq, e);
+      this.#bytes += e.size;
     }
-    this.#nextSeq = maxSeq + 1;
-    return corrupt;
+    this.#segments.push(...r.segments);
+    return r.corrupt;
   }
 
   #openSegment(): void {
