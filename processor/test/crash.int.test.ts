@@ -58,70 +58,78 @@ afterAll(async () => {
   await t?.drop();
 });
 
-it('stores every record exactly once after a SIGKILL mid-batch and a restart', async () => {
-  const q = (sql: string, params: unknown[] = []) => t.database.query<Record<string, unknown>>(sql, params);
-  await q(
-    `CREATE FUNCTION slow_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(30); RETURN NULL; END $$`,
-  );
-  await q(
-    `CREATE TRIGGER slow_insert BEFORE INSERT ON logs FOR EACH STATEMENT EXECUTE FUNCTION slow_insert()`,
-  );
-  const devices = Array.from({ length: 4 }, () => ids());
-  const messages = 200;
-  for (let m = 0; m < messages; m++) {
-    const d = devices[m % devices.length]!;
-    const records = Array.from({ length: 10 }, (_, i) =>
-      m % 2 === 0 ? { seq: m * 10 + i, message: `m${m}.${i}` } : { message: `m${m}.${i}` },
+it(
+  'stores every record exactly once after a SIGKILL mid-batch and a restart',
+  { timeout: 180_000 },
+  async () => {
+    const q = (sql: string, params: unknown[] = []) => t.database.query<Record<string, unknown>>(sql, params);
+    await q(
+      `CREATE FUNCTION slow_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(30); RETURN NULL; END $$`,
     );
-    await fx.publish(
-      fx.subjects.ingest(d.tenantId, d.deviceId, 'logs'),
-      envelope(d.tenantId, d.deviceId, 'logs', [{ v: 1, records }]),
+    await q(
+      `CREATE TRIGGER slow_insert BEFORE INSERT ON logs FOR EACH STATEMENT EXECUTE FUNCTION slow_insert()`,
     );
-  }
+    const devices = Array.from({ length: 4 }, () => ids());
+    const messages = 200;
+    for (let m = 0; m < messages; m++) {
+      const d = devices[m % devices.length]!;
+      const records = Array.from({ length: 10 }, (_, i) =>
+        m % 2 === 0 ? { seq: m * 10 + i, message: `m${m}.${i}` } : { message: `m${m}.${i}` },
+      );
+      await fx.publish(
+        fx.subjects.ingest(d.tenantId, d.deviceId, 'logs'),
+        envelope(d.tenantId, d.deviceId, 'logs', [{ v: 1, records }]),
+      );
+    }
 
-  const first = startChild();
-  // the batch's INSERT is running (inside the trigger's pg_sleep): kill the process now
-  await waitFor(async () => {
-    const r = await admin.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event = 'PgSleep'`,
+    const first = startChild();
+    // the batch's INSERT is running (inside the trigger's pg_sleep): kill the process now
+    await waitFor(
+      async () => {
+        const r = await admin.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event = 'PgSleep'`,
+          [dbName],
+        );
+        return r.rows[0].n > 0;
+      },
+      'a batch insert in progress',
+      60_000,
+    );
+    first.kill('SIGKILL');
+    await exited(first);
+    expect(Number((await q('SELECT count(*)::int AS n FROM logs'))[0]?.n)).toBe(0);
+
+    // end the orphaned transaction, remove the slow trigger, restart
+    await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND wait_event = 'PgSleep'`,
       [dbName],
     );
-    return r.rows[0].n > 0;
-  }, 'a batch insert in progress');
-  first.kill('SIGKILL');
-  await exited(first);
-  expect(Number((await q('SELECT count(*)::int AS n FROM logs'))[0]?.n)).toBe(0);
+    await q('DROP TRIGGER slow_insert ON logs');
+    startChild();
 
-  // end the orphaned transaction, remove the slow trigger, restart
-  await admin.query(
-    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND wait_event = 'PgSleep'`,
-    [dbName],
-  );
-  await q('DROP TRIGGER slow_insert ON logs');
-  startChild();
-
-  const expected = messages * 10;
-  await waitFor(
-    async () => Number((await q('SELECT count(*)::int AS n FROM logs'))[0]?.n) === expected,
-    `${expected} rows`,
-    40_000,
-  );
-  await waitFor(
-    async () => {
-      const i = await fx.consumerInfo();
-      return i.pending === 0 && i.ackPending === 0;
-    },
-    'every message acked',
-    30_000,
-  );
-  expect(Number((await q('SELECT count(*)::int AS n FROM logs'))[0]?.n)).toBe(expected);
-  expect(
-    Number(
-      (
-        await q(
-          `SELECT count(*)::int AS n FROM (SELECT 1 FROM logs GROUP BY device_id, seq, time HAVING count(*) > 1) d`,
-        )
-      )[0]?.n,
-    ),
-  ).toBe(0);
-});
+    const expected = messages * 10;
+    await waitFor(
+      async () => Number((await q('SELECT count(*)::int AS n FROM logs'))[0]?.n) === expected,
+      `${expected} rows`,
+      40_000,
+    );
+    await waitFor(
+      async () => {
+        const i = await fx.consumerInfo();
+        return i.pending === 0 && i.ackPending === 0;
+      },
+      'every message acked',
+      30_000,
+    );
+    expect(Number((await q('SELECT count(*)::int AS n FROM logs'))[0]?.n)).toBe(expected);
+    expect(
+      Number(
+        (
+          await q(
+            `SELECT count(*)::int AS n FROM (SELECT 1 FROM logs GROUP BY device_id, seq, time HAVING count(*) > 1) d`,
+          )
+        )[0]?.n,
+      ),
+    ).toBe(0);
+  },
+);
