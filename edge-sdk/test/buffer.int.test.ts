@@ -1,5 +1,5 @@
 // The store-and-forward buffers on a real disk: append/ack, crash-reopen, torn writes, bounds and policies.
-import { appendFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileBuffer } from '../src/buffer/file.js';
@@ -142,6 +142,22 @@ describe('file buffer durability', () => {
     expect(r2.corruptLines).toBe(1);
     expect(msg(r2)).toEqual(['one', 'three']);
     r2.close();
+  });
+
+  it('one writer per directory: refused while open, taken over after a crash, free after close', async () => {
+    const d = dir();
+    const b = new FileBuffer({ dir: d });
+    expect(() => new FileBuffer({ dir: d })).toThrow(/already open in this process/);
+    b.close();
+    new FileBuffer({ dir: d }).close();
+    writeFileSync(join(d, 'lock'), `${process.ppid}\n`); // a live other process holds it
+    expect(() => new FileBuffer({ dir: d })).toThrow(/in use by process/);
+    rmSync(join(d, 'lock'));
+    await appendThenKill(['buffer', d, '1']); // the child holds the lock when it is SIGKILLed
+    expect(readFileSync(join(d, 'lock'), 'utf8').trim()).not.toBe(String(process.pid));
+    const r = new FileBuffer({ dir: d }); // dead holder: taken over
+    expect(r.stats().count).toBe(1);
+    r.close();
   });
 
   it('persists the dropped counter', () => {

@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { EdgeError } from '../errors.js';
 import type { DataChannel, WireRecord } from '../protocol/index.js';
 import { makeRoom } from './memory.js';
+import { lockDir } from './lock.js';
 import { recoverSegments, type Meta, type Segment } from './segments.js';
 import {
   DEFAULT_MAX_BUFFER_BYTES,
@@ -73,6 +74,7 @@ export class FileBuffer implements RecordBuffer {
   #syncError: EdgeError | undefined;
   #metaWrittenAt = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
+  readonly #unlock: () => void;
   /** Lines skipped on open because they did not parse (torn or corrupted writes). */
   readonly corruptLines: number;
 
@@ -85,9 +87,15 @@ export class FileBuffer implements RecordBuffer {
       opts.segmentBytes ?? Math.max(4096, Math.min(1024 * 1024, Math.floor(this.#maxBytes / 4)));
     try {
       mkdirSync(this.#dir, { recursive: true });
+      this.#unlock = lockDir(this.#dir);
+    } catch (err) {
+      throw err instanceof EdgeError ? err : ioError(`open of ${this.#dir}`, err);
+    }
+    try {
       this.corruptLines = this.#recover();
       this.#openSegment();
     } catch (err) {
+      this.#unlock();
       throw err instanceof EdgeError ? err : ioError(`open of ${this.#dir}`, err);
     }
     if (this.#fsync === 'interval') {
@@ -255,5 +263,6 @@ export class FileBuffer implements RecordBuffer {
     if (this.#fsync !== 'never') this.sync();
     closeSync(this.#fd);
     this.#fd = -1;
+    this.#unlock();
   }
 }
