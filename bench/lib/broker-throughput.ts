@@ -1,28 +1,41 @@
 // QoS1 throughput, 100-byte payloads, many publishers, auth and ACL on: iotlog broker (JetStream
-// persistence on the machine's NATS, PUBACK after the JetStream ack) vs Mosquitto (Debian, auth + ACL,
+// persistence on a private nats-server started here, PUBACK after the JetStream ack) vs Mosquitto (Debian, auth + ACL,
 // no persistence) vs nats-server's MQTT listener (second nats-server, JetStream-backed), same raw-socket
 // load generator (one process), same run. Reports msgs/s, the target's CPU per message (from /proc) and
 // the load generator's CPU. Bounded: ~3 x (2 s warmup + 8 s measure) plus startup.
-// Env: BENCH_PUBLISHERS (20), BENCH_WINDOW (in-flight QoS1 per connection, 32), BENCH_MEASURE_S (8).
+// Env: BENCH_PUBLISHERS (20), BENCH_WINDOW (in-flight QoS1 per connection, 32), BENCH_MEASURE_S (8),
+// BENCH_NATS_URL (use that NATS, e.g. the machine's, instead of a private nats-server).
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect as natsConnect } from '@nats-io/transport-node';
 import { createTestDatabase } from '@iotlog/drizzle/testing';
 import { randomBytes } from 'node:crypto';
 import { runLoad, type LoadResult } from './run-load.js';
-import { seedDevices, startIotlogBroker, startMosquitto, startNatsMqtt, type Service } from './services.js';
+import {
+  seedDevices,
+  startIotlogBroker,
+  startMosquitto,
+  startNatsJetStream,
+  startNatsMqtt,
+  type Service,
+} from './services.js';
 
 const publishers = Number(process.env.BENCH_PUBLISHERS ?? 20);
 const window = Number(process.env.BENCH_WINDOW ?? 32);
 const measureS = Number(process.env.BENCH_MEASURE_S ?? 8);
 const warmupS = 2;
-const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const services: Service[] = [];
+let NATS_URL = process.env.BENCH_NATS_URL;
+if (!NATS_URL) {
+  const nats = await startNatsJetStream();
+  services.push(nats);
+  NATS_URL = `nats://127.0.0.1:${nats.port}`;
+}
 
 const tag = randomBytes(4).toString('hex');
 const prefix = `bench_${tag}`;
 const stream = `BENCH_${tag}`;
 const db = await createTestDatabase({ timescale: false });
 const nc = await natsConnect({ servers: NATS_URL });
-const services: Service[] = [];
 const results: Record<string, LoadResult> = {};
 
 function line(name: string, r: LoadResult): string {
@@ -113,9 +126,9 @@ try {
     `broker_vs_mosquitto=${(results.iotlog.rate / results.mosquitto.rate).toFixed(2)} broker_vs_nats_mqtt=${(results.iotlog.rate / results.nats.rate).toFixed(2)}`,
   );
 } finally {
-  for (const s of services) await s.stop();
   const jsm = await jetstreamManager(nc);
   await jsm.streams.delete(stream).catch(() => false);
   await nc.drain();
+  for (const s of services.reverse()) await s.stop();
   await db.drop();
 }

@@ -127,6 +127,27 @@ mqtt { listen: 127.0.0.1:${mqttPort}, authorization { username: "${user.username
   };
 }
 
+/** A private nats-server with JetStream (own store dir) on a free port, so that the machine's shared NATS
+ * (busy with everyone's tests) does not decide the figures. */
+export async function startNatsJetStream(): Promise<Service> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-nats-js-'));
+  const port = await freePort();
+  writeFileSync(
+    join(dir, 'nats.conf'),
+    `server_name: bench_js_${randomBytes(3).toString('hex')}\nlisten: 127.0.0.1:${port}\njetstream { store_dir: "${join(dir, 'js')}" }\n`,
+  );
+  const child = spawn('nats-server', ['-c', join(dir, 'nats.conf')], {
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  await waitFor(() => portOpen(port), 15_000, 'nats-server');
+  return {
+    name: 'nats',
+    port,
+    pid: child.pid!,
+    stop: stopper(child, () => rmSync(dir, { recursive: true, force: true })),
+  };
+}
+
 /** Our broker as a child process (`node --import tsx broker/src/main.ts`), so its CPU and RSS are its own. */
 export async function startIotlogBroker(
   env: Record<string, string>,
