@@ -8,7 +8,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Subjects } from '@iotlog/edge-sdk/protocol';
 import type { Logger } from 'pino';
 import { isSilenced, type AlertRow, type AlertStore } from './alert-store.js';
-import type { Change } from './evaluate.js';
+import type { Change, RuleState } from './evaluate.js';
 import type { LoadedRule } from './rule-source.js';
 import type { WebhookSender } from './webhook.js';
 
@@ -21,6 +21,11 @@ export interface AlertNotification {
 }
 
 export interface Effects {
+  /**
+   * Makes the `alerts` row match a state whose step was taken but whose effects may have failed (database down,
+   * crash): idempotent, and notifies only if the row really changed.
+   */
+  ensure(rule: LoadedRule, deviceId: string, state: RuleState): Promise<void>;
   apply(
     rule: LoadedRule,
     deviceId: string,
@@ -66,7 +71,13 @@ export function createEffects(deps: {
     }
   }
 
-  return {
+  const effects: Effects = {
+    async ensure(rule, deviceId, state) {
+      const detail =
+        typeof state.lastValue === 'number' ? { value: state.lastValue } : { message: state.lastValue };
+      if (state.status === 'ok') return effects.apply(rule, deviceId, 'resolved', {});
+      return effects.apply(rule, deviceId, state.status, detail);
+    },
     async apply(rule, deviceId, change, detail) {
       const base = {
         ruleId: rule.id,
@@ -90,4 +101,5 @@ export function createEffects(deps: {
       log.info({ alertId: t.alert.id, ruleId: rule.id, deviceId, state: 'resolved' }, 'alert state changed');
     },
   };
+  return effects;
 }

@@ -1,4 +1,5 @@
 // The engine on the real pipeline pieces: NATS JetStream + KV, a TimescaleDB test database, a local webhook receiver.
+import { Kvm } from '@nats-io/kv';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlertingEngine, type AlertingEngine } from './engine.js';
@@ -166,5 +167,43 @@ describe('alerting engine', () => {
     expect(again?.silenced).toBe(true);
     expect(hooksFor().map((h) => h.json.event)).toEqual(['firing']);
     expect(await alertsOf(ruleId)).toHaveLength(2);
+  });
+
+  it('a database outage during a step: the redelivered message repairs the alert row and notifies once', async () => {
+    const dev = await world.addDevice('tank-1');
+    const ruleId = await world.addRule({
+      name: 'tank low',
+      condition: { type: 'threshold', metric: 'level', op: '<', value: 10 },
+      webhook: { url: hook.url, secret: SECRET },
+    });
+    const hooksFor = () => hook.received.filter((h) => h.json.rule.id === ruleId);
+    // wait for the rule to be loaded (a harmless sample creates no state)
+    await waitFor('rule loaded', async () => {
+      await world.send(dev, 'telemetry', [{ metrics: { level: 50 } }]);
+      await world.send(dev, 'telemetry', [{ metrics: { level: 5 } }]);
+      return (await alertsOf(ruleId)).length > 0;
+    });
+    await world.send(dev, 'telemetry', [{ metrics: { level: 50 } }]);
+    await waitFor('resolved', async () => (await alertsOf(ruleId)).every((a) => a.state === 'resolved'));
+    const before = hooksFor().length;
+
+    await world.db.database.query('ALTER TABLE alerts RENAME TO alerts_away');
+    try {
+      await world.send(dev, 'telemetry', [{ metrics: { level: 2 } }]);
+      // the state step is taken (KV), its effects fail and the message is redelivered
+      await waitFor('state firing in KV', async () => {
+        const kv = await new Kvm(world.nc).open(world.bucket);
+        return (await kv.get(`r.${ruleId}.${dev}`))?.json<{ status: string }>().status === 'firing';
+      });
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      await world.db.database.query('ALTER TABLE alerts_away RENAME TO alerts');
+    }
+    await waitFor('repaired firing alert', async () =>
+      (await alertsOf(ruleId)).some((a) => a.state === 'firing'),
+    );
+    await waitFor('firing webhook after the outage', () => hooksFor().length === before + 1);
+    expect(hooksFor().at(-1)?.json.event).toBe('firing');
+    expect((await alertsOf(ruleId)).filter((a) => a.state === 'firing')).toHaveLength(1);
   });
 });

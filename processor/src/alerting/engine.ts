@@ -161,10 +161,17 @@ export function createAlertingEngine(deps: {
       consumeLoop = (async () => {
         for await (const m of msgs) {
           try {
-            await evaluator.handle(m.data);
+            await evaluator.handle(m.data, { redelivered: m.redelivered });
             m.ack();
           } catch (err) {
-            if (err instanceof ProtocolError) {
+            if (isForeignKeyViolation(err)) {
+              // the device or rule was deleted meanwhile: nothing to alert on
+              log.warn(
+                { err, subject: m.subject, seq: m.seq },
+                'device or rule gone; message skipped by alerting',
+              );
+              m.ack();
+            } else if (err instanceof ProtocolError) {
               log.warn({ err, subject: m.subject, seq: m.seq }, 'malformed envelope; dropped by alerting');
               m.term();
             } else {
@@ -200,4 +207,12 @@ export function createAlertingEngine(deps: {
       await webhooks.close();
     },
   };
+}
+
+/** PostgreSQL 23503 (foreign key violation), also when wrapped. */
+function isForeignKeyViolation(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === '23503') return true;
+  }
+  return false;
 }

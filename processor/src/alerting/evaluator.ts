@@ -18,8 +18,12 @@ type Log = { severity: number; message: string; at: number };
 type Fold = { next?: RuleState; changes: { change: Change; value?: number; message?: string }[] };
 
 export interface Evaluator {
-  /** Evaluates one JetStream message (an encoded envelope). Throws ProtocolError on a malformed envelope. */
-  handle(data: Uint8Array): Promise<void>;
+  /**
+   * Evaluates one JetStream message (an encoded envelope). Throws ProtocolError on a malformed envelope.
+   * `redelivered`: an earlier try may have changed the state but failed before its effects, so rules whose
+   * state does not change now get their `alerts` row repaired (`Effects.ensure`).
+   */
+  handle(data: Uint8Array, opts?: { redelivered?: boolean }): Promise<void>;
 }
 
 export function createEvaluator(deps: {
@@ -37,13 +41,25 @@ export function createEvaluator(deps: {
     return all.filter((r) => matchesLabels(r.labels, labels));
   }
 
-  async function fold(rule: LoadedRule, deviceId: string, step: (s: RuleState) => Fold): Promise<void> {
-    const r = await store.mutate<RuleState, Fold>(stateKey(rule.id, deviceId), (cur) => step(cur ?? OK));
+  async function fold(
+    rule: LoadedRule,
+    deviceId: string,
+    step: (s: RuleState) => Fold,
+    repair: boolean,
+  ): Promise<void> {
+    let final: RuleState = OK;
+    const r = await store.mutate<RuleState, Fold>(stateKey(rule.id, deviceId), (cur) => {
+      const out = step(cur ?? OK);
+      final = out.next ?? cur ?? OK;
+      return out;
+    });
+    if (r.changes.length === 0 && repair) await effects.ensure(rule, deviceId, final);
     for (const c of r.changes) await effects.apply(rule, deviceId, c.change, c);
   }
 
   return {
-    async handle(data) {
+    async handle(data, opts = {}) {
+      const repair = opts.redelivered === true;
       const env = decodeEnvelope(data);
       if (!rules.hasRules(env.tenantId)) return;
       if (env.channel !== 'logs' && env.channel !== 'telemetry' && env.channel !== 'events') return;
@@ -80,21 +96,26 @@ export function createEvaluator(deps: {
         } else if (c.type === 'threshold') {
           const xs = samples.get(c.metric);
           if (!xs) continue;
-          await fold(rule, env.deviceId, (s0) => {
-            let s = s0;
-            const changes: Fold['changes'] = [];
-            for (const x of xs) {
-              const r = stepThreshold(c, s, x.value, x.at);
-              if (r.change)
-                changes.push({
-                  change: r.change,
-                  value: x.value,
-                  message: `${c.metric} ${c.op} ${c.value} (value ${x.value})`,
-                });
-              s = r.next;
-            }
-            return s === s0 ? { changes } : { next: s, changes };
-          });
+          await fold(
+            rule,
+            env.deviceId,
+            (s0) => {
+              let s = s0;
+              const changes: Fold['changes'] = [];
+              for (const x of xs) {
+                const r = stepThreshold(c, s, x.value, x.at);
+                if (r.change)
+                  changes.push({
+                    change: r.change,
+                    value: x.value,
+                    message: `${c.metric} ${c.op} ${c.value} (value ${x.value})`,
+                  });
+                s = r.next;
+              }
+              return s === s0 ? { changes } : { next: s, changes };
+            },
+            repair,
+          );
         } else {
           const hits = logs.filter(
             (l) =>
@@ -103,18 +124,23 @@ export function createEvaluator(deps: {
           );
           const lastHit = hits[hits.length - 1];
           if (!lastHit) continue;
-          await fold(rule, env.deviceId, (s0) => {
-            const r = stepLogMatch(
-              c,
-              s0,
-              hits.map((h) => h.at),
-              lastHit.message,
-            );
-            return {
-              next: r.next,
-              changes: r.change ? [{ change: r.change, message: lastHit.message }] : [],
-            };
-          });
+          await fold(
+            rule,
+            env.deviceId,
+            (s0) => {
+              const r = stepLogMatch(
+                c,
+                s0,
+                hits.map((h) => h.at),
+                lastHit.message,
+              );
+              return {
+                next: r.next,
+                changes: r.change ? [{ change: r.change, message: lastHit.message }] : [],
+              };
+            },
+            repair,
+          );
         }
       }
       if (last > 0 && list.some((r) => r.condition.type === 'no_data'))

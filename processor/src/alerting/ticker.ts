@@ -31,6 +31,9 @@ export function createTicker(deps: {
 }): Ticker {
   const { db, rules, store, seen, effects, slackMs } = deps;
 
+  // steps whose effects failed (database down): their rows are repaired on the next ticks
+  const failed = new Map<string, { rule: LoadedRule; deviceId: string }>();
+
   async function step(
     rule: LoadedRule,
     deviceId: string,
@@ -38,7 +41,26 @@ export function createTicker(deps: {
     message: string,
   ): Promise<void> {
     const r = await stepState(store, stateKey(rule.id, deviceId), fn);
-    if (r.change) await effects.apply(rule, deviceId, r.change, { message });
+    if (!r.change) return;
+    try {
+      await effects.apply(rule, deviceId, r.change, { message });
+    } catch (err) {
+      failed.set(stateKey(rule.id, deviceId), { rule, deviceId });
+      deps.logger.error({ err, ruleId: rule.id, deviceId }, 'alert effects failed; retried on the next tick');
+    }
+  }
+
+  async function repair(): Promise<void> {
+    const live = new Set(rules.all().map((r) => r.id));
+    for (const [key, { rule, deviceId }] of failed) {
+      if (!live.has(rule.id)) {
+        failed.delete(key); // the rule was deleted meanwhile, and its alerts with it
+        continue;
+      }
+      const state = await store.get<RuleState>(key);
+      await effects.ensure(rule, deviceId, state?.value ?? { status: 'ok' });
+      failed.delete(key);
+    }
   }
 
   async function stateDevices(rule: LoadedRule): Promise<string[]> {
@@ -48,6 +70,7 @@ export function createTicker(deps: {
 
   return {
     async tick(now = Date.now()) {
+      await repair();
       const all = rules.all();
       const noData = all.filter((r) => r.condition.type === 'no_data');
       if (noData.length > 0) {
