@@ -102,7 +102,7 @@ export async function createBroker(deps: BrokerDeps): Promise<RunningBroker> {
   const target = aedes as unknown as { publish: PublishFn };
   const originalPublish = target.publish.bind(aedes);
   target.publish = (packet, client, done) => {
-    if (hooks.bridged.has(packet)) return done(null);
+    if (hooks.isBridged(packet)) return done(null);
     originalPublish(packet, client, done);
   };
 

@@ -18,6 +18,8 @@ export async function runBroker(config: BrokerEnv, logger: Logger): Promise<Runn
     servers: config.NATS_URL.split(','),
     name: 'iotlog-broker',
     maxReconnectAttempts: -1,
+    // no stack capture per request: one JetStream publish per envelope is the hot path
+    noAsyncTraces: true,
   });
   let natsUp = true;
   void (async () => {

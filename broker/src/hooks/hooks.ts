@@ -13,6 +13,9 @@ import { canSubscribe, channelOf, subjects as makeSubjects } from '../protocol.j
 import { OrderedAcks } from './ordered-acks.js';
 import { TokenBuckets } from './token-bucket.js';
 
+/** Marks packets already stored by the bridge: aedes must not route them to subscribers again. */
+const BRIDGED = Symbol('iotlog.bridged');
+
 export type HooksDeps = {
   authMode: 'token' | 'open';
   authenticator: Authenticator;
@@ -31,8 +34,6 @@ export function createHooks(deps: HooksDeps) {
   const subjects = makeSubjects(deps.prefix);
   const sessions = new WeakMap<Client, DeviceSession>();
   const acks = new WeakMap<Client, OrderedAcks>();
-  /** Packets already stored by the bridge: aedes must not route them to subscribers again. */
-  const bridged = new WeakSet<object>();
   const deviceRate = new TokenBuckets(deps.deviceRatePerS, Math.max(1, deps.deviceRatePerS * 2));
   const tenantQuota = new TokenBuckets(deps.tenantQuotaPerS, Math.max(1, deps.tenantQuotaPerS * 2));
   const open = deps.authMode === 'open';
@@ -50,7 +51,7 @@ export function createHooks(deps: HooksDeps) {
 
   return {
     sessions,
-    bridged,
+    isBridged: (packet: object) => (packet as Record<symbol, boolean>)[BRIDGED] === true,
     sessionOf: (client: Client) => sessions.get(client),
 
     authenticate(
@@ -122,7 +123,7 @@ export function createHooks(deps: HooksDeps) {
         acks.set(client, order);
       }
       const settle = order.reserve(cb);
-      bridged.add(packet);
+      (packet as unknown as Record<symbol, boolean>)[BRIDGED] = true;
       if (channel === 'reply') deps.bus.publish(subjects.reply(session.tenantId, session.deviceId), payload);
       deps.batcher.add(session.tenantId, session.deviceId, channel, payload, settle);
     },
