@@ -1,5 +1,6 @@
 // bench/console-queries: see the header of bench/console-queries (the executable).
 import { createHash, randomBytes } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
 import { createTestDatabase } from '@iotlog/drizzle/testing';
 import { encodeEnvelope, encodeRecords } from '@iotlog/edge-sdk/protocol';
 import { connect } from '@nats-io/transport-node';
@@ -141,6 +142,12 @@ try {
     );
     return pct(times, 95);
   };
+  // the cost of any authenticated request on this machine right now (auth middleware + one small query)
+  const baseline: number[] = [];
+  for (let i = 0; i < SEARCH_RUNS; i++) baseline.push((await get('/api/orgs')).ms);
+  console.log(
+    `case baseline request=GET_/api/orgs runs=${SEARCH_RUNS} p50_ms=${ms(pct(baseline, 50))} p95_ms=${ms(pct(baseline, 95))} loadavg_1m=${loadavg()[0]?.toFixed(1)} cores=${cpus().length}`,
+  );
   await get(`/api/logs/search?tenantId=${tenant}&since=24h&limit=100&q=warmup`);
   const common = await searchCase('retry');
   const rare = await searchCase('overheat');
