@@ -66,7 +66,7 @@ try {
     INGEST_MAX_AGE_S: '600',
     DEVICE_RATE_PER_S: '1000000',
     TENANT_QUOTA_PER_S: '10000000',
-    BRIDGE_BATCH_MS: process.env.BRIDGE_BATCH_MS ?? '3',
+    ...(process.env.BRIDGE_BATCH_MS ? { BRIDGE_BATCH_MS: process.env.BRIDGE_BATCH_MS } : {}),
   });
   services.push(broker);
   results.iotlog = await runLoad(

@@ -63,8 +63,10 @@ export const envSchema = z
     DEVICE_RATE_PER_S: z.coerce.number().positive().default(1000),
     // Messages per second one tenant may publish across its devices on this replica.
     TENANT_QUOTA_PER_S: z.coerce.number().positive().default(50_000),
-    // Micro-batch linger of the JetStream bridge in milliseconds.
-    BRIDGE_BATCH_MS: z.coerce.number().min(0).max(1000).default(3),
+    // Micro-batch linger of the JetStream bridge in ms. 0 = flush right after the current socket read: aedes
+    // reads a connection's next chunk only once all its publishes are acknowledged, so a linger cannot merge
+    // chunks of one connection and only adds latency; > 0 helps when one device uses several connections.
+    BRIDGE_BATCH_MS: z.coerce.number().min(0).max(1000).default(0),
     // Micro-batch size limit (records) of the JetStream bridge.
     BRIDGE_BATCH_MAX: z.coerce.number().int().positive().default(256),
     // Seconds a device/credential lookup stays cached (revocations invalidate at once).
