@@ -59,12 +59,14 @@ describe('console in Chromium', () => {
     await page.locator('input[name="email"]').fill(OWNER.email);
     await page.locator('input[name="password"]').fill('wrong password!!');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.getByTestId('error').textContent()).toContain('auth.');
+    await expect.poll(() => page.getByTestId('error').textContent(), { timeout: 20_000 }).toContain('auth.');
     await screenshot(page, '02-sign-in-error');
     await page.locator('input[name="password"]').fill(OWNER.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Fleet overview' }).waitFor();
-    await expect.poll(() => page.getByTestId('fleet').textContent()).toContain('Storage');
+    await expect
+      .poll(() => page.getByTestId('fleet').textContent(), { timeout: 20_000 })
+      .toContain('Storage');
     await screenshot(page, '03-fleet');
   });
 
@@ -148,7 +150,7 @@ describe('console in Chromium', () => {
     await page.locator('tr[data-device="valve-02"]').waitFor();
 
     await page.getByPlaceholder('Filter by name, id or label').fill('site=paris');
-    await expect.poll(() => page.locator('tr[data-device]').count()).toBe(1);
+    await expect.poll(() => page.locator('tr[data-device]').count(), { timeout: 20_000 }).toBe(1);
     await page.getByPlaceholder('Filter by name, id or label').fill('');
 
     await page.locator('tr[data-device="valve-02"]').getByRole('button', { name: 'Manage' }).click();
@@ -156,7 +158,9 @@ describe('console in Chromium', () => {
     await page.getByRole('dialog').getByText('disabled', { exact: true }).waitFor();
     await page.getByRole('button', { name: 'Issue new token' }).click();
     expect(await page.getByRole('dialog').getByTestId('secret').textContent()).toMatch(/^iot_/);
-    await expect.poll(() => page.getByTestId('credentials').locator('tbody tr').count()).toBe(2);
+    await expect
+      .poll(() => page.getByTestId('credentials').locator('tbody tr').count(), { timeout: 20_000 })
+      .toBe(2);
     await page.getByRole('button', { name: 'Close' }).click();
     expect(await page.locator('tr[data-device="valve-02"]').textContent()).toContain('disabled');
     await screenshot(page, '07c-devices-after-import');
@@ -173,7 +177,9 @@ describe('console in Chromium', () => {
     await page.getByTestId('audit').getByText('device.create').first().waitFor();
     await page.getByPlaceholder('Search actor, action, target').fill('disable');
     await page.getByRole('button', { name: 'Search', exact: true }).click();
-    await expect.poll(() => page.getByTestId('audit').textContent()).not.toContain('tenant.create');
+    await expect
+      .poll(() => page.getByTestId('audit').textContent(), { timeout: 20_000 })
+      .not.toContain('tenant.create');
     expect(await page.getByTestId('audit').textContent()).toContain('device.disable');
     await screenshot(page, '10-audit');
     await page.getByRole('link', { name: 'Members & tokens' }).click();
@@ -254,7 +260,7 @@ describe('console in Chromium', () => {
     expect(ndjson).toContain(word);
     await page.locator('input[name="q"]').fill(`${word} -valve`);
     await page.getByRole('button', { name: 'Search', exact: true }).click();
-    await expect.poll(() => page.getByTestId('match-count').textContent()).toBe('0');
+    await expect.poll(() => page.getByTestId('match-count').textContent(), { timeout: 20_000 }).toBe('0');
   });
 
   it('charts telemetry published over MQTT and shows the device online', async () => {
@@ -327,9 +333,13 @@ describe('console in Chromium', () => {
     await page.getByTestId('device-picker').locator('summary').click();
     await page.getByTestId('device-picker').getByLabel('valve-01').check();
     await page.getByTestId('device-picker').locator('summary').click();
-    await expect.poll(() => page.getByTestId('chart').textContent()).toContain('valve-01 · temp');
+    await expect
+      .poll(() => page.getByTestId('chart').textContent(), { timeout: 20_000 })
+      .toContain('valve-01 · temp');
     expect(await page.getByTestId('chart').textContent()).toContain('pump-07 · temp');
-    await expect.poll(() => page.getByTestId('last-values').textContent()).toContain('valve-01');
+    await expect
+      .poll(() => page.getByTestId('last-values').textContent(), { timeout: 20_000 })
+      .toContain('valve-01');
     expect(await page.getByTestId('last-values').textContent()).toContain('temp');
     await screenshot(page, '14-telemetry-chart');
 
@@ -348,12 +358,45 @@ describe('console in Chromium', () => {
     await screenshot(page, '15-devices-online');
   });
 
+  it('lists alert rules and alerts, and acknowledges an alert', async () => {
+    const [dev] = await stack.db.database.query<{ tenant_id: string }>(
+      'SELECT tenant_id FROM devices WHERE id = $1',
+      [deviceId],
+    );
+    const tenantId = dev?.tenant_id ?? '';
+    // a rule through the API as the signed-in operator (cookie session + CSRF header, as the web app sends it)
+    const rule = {
+      tenantId,
+      name: 'too hot',
+      condition: { type: 'threshold', metric: 'temp', op: '>', value: 80, forSeconds: 10 },
+    };
+    const created = await page.evaluate(
+      `fetch('/api/rules', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': decodeURIComponent(document.cookie.match(/iotlog_csrf=([^;]+)/)[1]) }, body: ${JSON.stringify(JSON.stringify(rule))} }).then((r) => r.json())`,
+    );
+    const ruleId = (created as { id?: string }).id ?? '';
+    expect(ruleId).toMatch(/^[0-9a-f-]{36}$/);
+    // an alert as the alerting engine stores it
+    await stack.db.database.query(
+      `INSERT INTO alerts (rule_id, tenant_id, device_id, state, value, message, fired_at) VALUES ($1, $2, $3, 'firing', 91, 'temp > 80', now())`,
+      [ruleId, tenantId, deviceId],
+    );
+    await page.getByRole('link', { name: 'Alerts' }).click();
+    await page.getByTestId('rules').getByText('too hot').waitFor();
+    const row = page.getByTestId('alerts').locator('tr', { hasText: 'pump-07' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('firing');
+    await row.getByRole('button', { name: 'Acknowledge' }).click();
+    await expect.poll(() => row.textContent(), { timeout: 20_000 }).toContain(`ack by`);
+    await screenshot(page, '15b-alerts');
+  });
+
   it('revokes the credential in the UI and the broker disconnects the client', async () => {
     const client = device;
     if (!client) throw new Error('the MQTT client of the previous test is missing');
     expect(client.connected).toBe(true);
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
     page.once('dialog', (d) => void d.accept());
+    await page.getByRole('link', { name: 'Devices' }).click();
     await page.locator('tr[data-device="pump-07"]').getByRole('button', { name: 'Manage' }).click();
     await page.getByTestId('credentials').getByRole('button', { name: 'Revoke' }).click();
     await page.getByTestId('credentials').getByText('revoked').waitFor();

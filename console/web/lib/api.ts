@@ -72,6 +72,22 @@ export const api = {
     points?: string;
   }) => parseResponse(c.telemetry.series.$get({ query })),
 
+  // alerts (engine and API by the alerting package: console/src/routes/{alerts,rules})
+  alerts: (query: { tenantId?: string; state?: string; cursor?: string; limit?: string }) =>
+    parseResponse(c.alerts.$get({ query })),
+  ackAlert: (id: string) => parseResponse(c.alerts[':id'].ack.$post({ param: { id } })),
+  silenceAlert: (id: string, minutes: number) =>
+    parseResponse(
+      c.alerts[':id'].silence.$post(
+        { param: { id } },
+        { init: { body: JSON.stringify({ minutes }), headers: { 'content-type': 'application/json' } } },
+      ),
+    ),
+  unsilenceAlert: (id: string) => parseResponse(c.alerts[':id'].silence.$delete({ param: { id } })),
+  alertStreamUrl: (query: { tenantId?: string }) =>
+    `/api/alerts/stream${queryString({ ...(query as Query), orgId: currentOrg() })}`,
+  rules: async (tenantId: string) => (await parseResponse(c.rules.$get({ query: { tenantId } }))).items,
+
   // fleet, audit, access
   fleet: () => parseResponse(c.fleet.$get()),
   audit: (query: { q?: string; cursor?: string; limit?: string }) => parseResponse(c.audit.$get({ query })),
@@ -103,3 +119,5 @@ export type Fleet = Awaited<ReturnType<typeof api.fleet>>;
 export type AuditEntry = Awaited<ReturnType<typeof api.audit>>['items'][number];
 export type Member = Item<typeof api.members>;
 export type ApiToken = Item<typeof api.apiTokens>;
+export type Alert = Awaited<ReturnType<typeof api.alerts>>['items'][number];
+export type Rule = Item<typeof api.rules>;
