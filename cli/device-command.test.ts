@@ -55,7 +55,7 @@ describe('iotlog device command / config', () => {
     await t?.drop();
   });
 
-  it('sends a command by device name and prints the reply', async () => {
+  it('sends a command by device name and prints the reply', { timeout: 120_000 }, async () => {
     const r = await cli('device', 'command', 'sensor-7', 'ping', '--data', '{"n":1}', '--timeout', '10s');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -65,7 +65,7 @@ describe('iotlog device command / config', () => {
     expect(JSON.parse(failed.stdout)).toMatchObject({ ok: false, error: 'nope' });
   });
 
-  it('times out with a clear message and exit code 2; refuses bad input', async () => {
+  it('times out with a clear message and exit code 2; refuses bad input', { timeout: 120_000 }, async () => {
     const r = await cli('device', 'command', deviceId, 'hang', '--timeout', '500ms');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/did not reply within 500 ms/);
@@ -77,23 +77,27 @@ describe('iotlog device command / config', () => {
     );
   });
 
-  it('sets desired configuration (version + 1, published retained) and gets it back', async () => {
-    const r = await cli('device', 'config', 'set', deviceId, '{"logLevel":"debug"}', '--json');
-    expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({
-      desired: { version: 1, config: { logLevel: 'debug' } },
-      reported: null,
-    });
-    const deadline = Date.now() + 20_000;
-    while (configs.length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
-    expect(configs[0]).toMatchObject({
-      name: '_config',
-      retain: true,
-      data: { version: 1, config: { logLevel: 'debug' } },
-    });
-    const got = await cli('device', 'config', 'get', 'sensor-7');
-    expect(got.stdout).toContain('desired  v1: {"logLevel":"debug"}');
-    expect(got.stdout).toContain('not in sync');
-    expect((await cli('device', 'config', 'set', deviceId, '[1]')).stderr).toMatch(/must be a JSON object/);
-  });
+  it(
+    'sets desired configuration (version + 1, published retained) and gets it back',
+    { timeout: 120_000 },
+    async () => {
+      const r = await cli('device', 'config', 'set', deviceId, '{"logLevel":"debug"}', '--json');
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({
+        desired: { version: 1, config: { logLevel: 'debug' } },
+        reported: null,
+      });
+      const deadline = Date.now() + 20_000;
+      while (configs.length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+      expect(configs[0]).toMatchObject({
+        name: '_config',
+        retain: true,
+        data: { version: 1, config: { logLevel: 'debug' } },
+      });
+      const got = await cli('device', 'config', 'get', 'sensor-7');
+      expect(got.stdout).toContain('desired  v1: {"logLevel":"debug"}');
+      expect(got.stdout).toContain('not in sync');
+      expect((await cli('device', 'config', 'set', deviceId, '[1]')).stderr).toMatch(/must be a JSON object/);
+    },
+  );
 });
