@@ -390,6 +390,50 @@ describe('console in Chromium', () => {
     await screenshot(page, '15b-alerts');
   });
 
+  it('sends desired configuration and a command to the device, and shows its reply', async () => {
+    const client = device;
+    if (!client) throw new Error('the MQTT client of the previous test is missing');
+    const configs: { version: number; config: Record<string, unknown> }[] = [];
+    client.on('message', (topic, payload) => {
+      const msg = JSON.parse(payload.toString()) as {
+        id?: string;
+        name?: string;
+        version?: number;
+        config?: Record<string, unknown>;
+      };
+      if (topic === `d/${deviceId}/cmd/_config`)
+        configs.push({ version: msg.version ?? 0, config: msg.config ?? {} });
+      else if (topic.startsWith(`d/${deviceId}/cmd/`)) {
+        void client.publishAsync(
+          `d/${deviceId}/reply`,
+          JSON.stringify({ id: msg.id, ok: true, data: { did: msg.name } }),
+          { qos: 1 },
+        );
+      }
+    });
+    await client.subscribeAsync(`d/${deviceId}/cmd/#`, { qos: 1 });
+
+    await page.getByRole('link', { name: 'Devices' }).click();
+    await page.locator('tr[data-device="pump-07"]').getByRole('button', { name: 'Manage' }).click();
+    await page.getByText('Configuration and commands').click();
+    await page.getByLabel('Desired configuration').fill('{ "logLevel": "debug" }');
+    await page.getByRole('button', { name: 'Save and send' }).click();
+    await page.getByRole('dialog').getByText('v1').waitFor();
+    await waitFor(
+      () => configs.find((c) => c.version === 1 && c.config.logLevel === 'debug'),
+      'the device to receive its desired configuration',
+    );
+
+    await page.locator('input[name="command-name"]').fill('reboot');
+    await page.locator('input[name="command-data"]').fill('{"delay": 1}');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect
+      .poll(() => page.getByTestId('command-reply').textContent(), { timeout: 20_000 })
+      .toContain('reboot');
+    await screenshot(page, '15c-device-config-command');
+    await page.getByRole('button', { name: 'Close' }).click();
+  });
+
   it('revokes the credential in the UI and the broker disconnects the client', async () => {
     const client = device;
     if (!client) throw new Error('the MQTT client of the previous test is missing');

@@ -17,6 +17,11 @@ export interface LogFilter {
   q?: string;
 }
 
+/** A JSON body for routes that read it themselves (no validator declared for the typed client). */
+function jsonInit(body: unknown) {
+  return { init: { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } };
+}
+
 export const api = {
   // session (the organization scope travels as the x-org-id header, see http.ts)
   me: () => parseResponse(c.auth.me.$get()),
@@ -72,17 +77,19 @@ export const api = {
     points?: string;
   }) => parseResponse(c.telemetry.series.$get({ query })),
 
+  // commands and desired configuration (console/src/routes/commands)
+  deviceConfig: (id: string) => parseResponse(c.devices[':id'].config.$get({ param: { id } })),
+  setDeviceConfig: (id: string, config: Record<string, unknown>) =>
+    parseResponse(c.devices[':id'].config.$put({ param: { id } }, jsonInit({ config }))),
+  sendCommand: (id: string, name: string, data: unknown) =>
+    parseResponse(c.devices[':id'].commands.$post({ param: { id } }, jsonInit({ name, data }))),
+
   // alerts (engine and API by the alerting package: console/src/routes/{alerts,rules})
   alerts: (query: { tenantId?: string; state?: string; cursor?: string; limit?: string }) =>
     parseResponse(c.alerts.$get({ query })),
   ackAlert: (id: string) => parseResponse(c.alerts[':id'].ack.$post({ param: { id } })),
   silenceAlert: (id: string, minutes: number) =>
-    parseResponse(
-      c.alerts[':id'].silence.$post(
-        { param: { id } },
-        { init: { body: JSON.stringify({ minutes }), headers: { 'content-type': 'application/json' } } },
-      ),
-    ),
+    parseResponse(c.alerts[':id'].silence.$post({ param: { id } }, jsonInit({ minutes }))),
   unsilenceAlert: (id: string) => parseResponse(c.alerts[':id'].silence.$delete({ param: { id } })),
   alertStreamUrl: (query: { tenantId?: string }) =>
     `/api/alerts/stream${queryString({ ...(query as Query), orgId: currentOrg() })}`,
@@ -121,3 +128,4 @@ export type Member = Item<typeof api.members>;
 export type ApiToken = Item<typeof api.apiTokens>;
 export type Alert = Awaited<ReturnType<typeof api.alerts>>['items'][number];
 export type Rule = Item<typeof api.rules>;
+export type DeviceConfig = Awaited<ReturnType<typeof api.deviceConfig>>;
