@@ -12,6 +12,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect as natsConnect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Embedded } from '../cli/embedded/start.js';
+import { appendThenKill } from '../edge-sdk/test/helpers.js';
 import { startUp, waitFor } from './embedded-fixture.js';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -19,9 +20,11 @@ const s = randomBytes(4).toString('hex');
 const prefix = `sdk_${s}`;
 const stream = `SDK_${s}_INGEST`;
 const bufferDir = mkdtempSync(join(tmpdir(), 'iotlog-sdk-e2e-'));
+const crashDir = mkdtempSync(join(tmpdir(), 'iotlog-sdk-e2e-crash-'));
 let t: TestDatabase;
 let up: Embedded | undefined;
 let client: EdgeClient | undefined;
+let token: string;
 
 const vars = () => ({
   DATABASE_URL: t.url,
@@ -34,6 +37,7 @@ const vars = () => ({
 beforeAll(async () => {
   t = await createTestDatabase();
   up = await startUp(vars());
+  token = up.demo!.token!; // shown once: a restarted `up` finds the demo device without its token
 });
 afterAll(async () => {
   await client?.close({ flushTimeoutMs: 0 });
@@ -44,6 +48,7 @@ afterAll(async () => {
   await nc.drain();
   await t?.drop();
   rmSync(bufferDir, { recursive: true, force: true });
+  rmSync(crashDir, { recursive: true, force: true });
 });
 
 it(
@@ -55,7 +60,7 @@ it(
     client = sdkConnect({
       url: `mqtt://127.0.0.1:${port}`,
       deviceId: demo.deviceId,
-      token: demo.token!,
+      token,
       buffer: { dir: bufferDir },
       reconnect: { minDelayMs: 200, maxDelayMs: 1000 },
     });
@@ -129,5 +134,38 @@ it(
     } finally {
       await nc.close();
     }
+  },
+);
+
+it(
+  'a device process SIGKILLed with 500 records in its buffer sends them when it starts again',
+  { timeout: 120_000 },
+  async () => {
+    const demo = up!.demo!;
+    // the device process buffers 500 records while its broker is unreachable (port 9: nothing listens) and is killed
+    expect(await appendThenKill(['client', crashDir, '500', 'mqtt://127.0.0.1:9'])).toBe(500);
+    await client?.close({ flushTimeoutMs: 5000 }); // one live session per device id
+    client = sdkConnect({
+      url: `mqtt://127.0.0.1:${up!.ports.mqtt}`,
+      deviceId: demo.deviceId,
+      token,
+      buffer: { dir: crashDir },
+    });
+    const errors: string[] = [];
+    client.on('error', (e) => errors.push(`${e.code}: ${e.message}`));
+    const flushed = await client.flush(60_000);
+    if (!flushed)
+      throw new Error(
+        `not flushed: ${JSON.stringify({ status: client.status(), errors: errors.slice(0, 5) })}`,
+      );
+    const crashed = async () =>
+      (
+        await t.database.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM logs WHERE device_id = $1 AND message LIKE 'crash %'`,
+          [demo.deviceId],
+        )
+      )[0]?.n;
+    await waitFor(async () => (await crashed()) === 500, '500 records of the killed process', 60_000);
+    expect(client.info('after restart')).toBe(501);
   },
 );
