@@ -432,6 +432,29 @@ describe('console in Chromium', () => {
       .toContain('reboot');
     await screenshot(page, '15c-device-config-command');
     await page.getByRole('button', { name: 'Close' }).click();
+
+    // the device applies it and reports back: the console shows it in sync
+    await client.publishAsync(
+      `d/${deviceId}/config/reported`,
+      JSON.stringify({ version: 1, config: { logLevel: 'debug' } }),
+      { qos: 1 },
+    );
+    const configUrl = `/api/devices/${deviceId}/config`;
+    await waitFor(
+      async () =>
+        String(await page.evaluate(`fetch(${JSON.stringify(configUrl)}).then((r) => r.text())`)).includes(
+          '"inSync":true',
+        ),
+      'the reported configuration to be stored',
+      20_000,
+      250,
+    );
+    await page.locator('tr[data-device="pump-07"]').getByRole('button', { name: 'Manage' }).click();
+    await page.getByText('Configuration and commands').click();
+    await expect
+      .poll(() => page.getByTestId('config-sync').textContent(), { timeout: 20_000 })
+      .toBe('in sync');
+    await page.getByRole('button', { name: 'Close' }).click();
   });
 
   it('revokes the credential in the UI and the broker disconnects the client', async () => {
