@@ -13,6 +13,7 @@
 import {
   closeSync,
   fdatasyncSync,
+  fsyncSync,
   mkdirSync,
   openSync,
   renameSync,
@@ -136,6 +137,15 @@ export class FileBuffer implements RecordBuffer {
     this.#fd = openSync(seg.path, 'a');
     this.#activeBytes = 0;
     this.#segments.push(seg);
+    if (this.#fsync !== 'never') {
+      // the new file's directory entry must survive a power loss too, not only its data
+      const dfd = openSync(this.#dir, 'r');
+      try {
+        fsyncSync(dfd);
+      } finally {
+        closeSync(dfd);
+      }
+    }
   }
 
   append(channel: DataChannel, record: NewRecord): BufferEntry {
