@@ -1,5 +1,7 @@
 // MQTT protocol details through the bridge (QoS 2, wills) and the lab mode AUTH_MODE=open.
+import { connect as netConnect } from 'node:net';
 import { jetstreamManager } from '@nats-io/jetstream';
+import mqttPacket from 'mqtt-packet';
 import { decodeEnvelope } from '@iotlog/edge-sdk/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBroker } from '../src/broker.js';
@@ -40,6 +42,43 @@ describe('MQTT protocol through the bridge', () => {
     await c.publishAsync(`d/${d.deviceId}/events`, '{"name":"qos2"}', { qos: 2 });
     expect(await payloads(d, 'events')).toEqual(['{"name":"qos2"}']);
     await c.endAsync();
+  });
+
+  it('bridges a resent (DUP) QoS 2 PUBLISH once', async () => {
+    const d = await env.createDevice();
+    const s = netConnect(broker.ports.mqtt, '127.0.0.1');
+    const incoming: number[] = [];
+    s.on('data', (b: Buffer) => {
+      for (let o = 0; o + 1 < b.length; o += 2 + (b[o + 1] ?? 0)) incoming.push(b[o]! >> 4);
+    });
+    const gen = (p: object) => s.write(mqttPacket.generate(p as Parameters<typeof mqttPacket.generate>[0]));
+    gen({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 4,
+      clean: true,
+      keepalive: 30,
+      clientId: d.deviceId,
+      username: d.deviceId,
+      password: Buffer.from(d.token),
+    });
+    await waitFor(() => incoming.includes(2), 20_000, 'CONNACK');
+    const publish = {
+      cmd: 'publish',
+      topic: `d/${d.deviceId}/events`,
+      payload: Buffer.from('{"name":"once"}'),
+      qos: 2,
+      messageId: 7,
+      retain: false,
+    };
+    gen({ ...publish, dup: false });
+    await waitFor(() => incoming.filter((t) => t === 5).length === 1, 20_000, 'first PUBREC');
+    gen({ ...publish, dup: true }); // as if the PUBREC was lost
+    await waitFor(() => incoming.filter((t) => t === 5).length === 2, 20_000, 'second PUBREC');
+    gen({ cmd: 'pubrel', messageId: 7 });
+    await waitFor(() => incoming.includes(7), 20_000, 'PUBCOMP');
+    expect(await payloads(d, 'events')).toEqual(['{"name":"once"}']);
+    s.destroy();
   });
 
   it('bridges the will of a device whose connection drops', async () => {

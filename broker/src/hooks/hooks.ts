@@ -13,6 +13,10 @@ import { canSubscribe, channelOf, subjects as makeSubjects } from '../protocol.j
 import { OrderedAcks } from './ordered-acks.js';
 import { TokenBuckets } from './token-bucket.js';
 
+type AedesClientInternals = {
+  broker: { persistence: { incomingGetPacket(client: Client, packet: PublishPacket): Promise<unknown> } };
+};
+
 /** Marks packets already stored by the bridge: aedes must not route them to subscribers again. */
 const BRIDGED = Symbol('iotlog.bridged');
 
@@ -124,8 +128,20 @@ export function createHooks(deps: HooksDeps) {
       }
       const settle = order.reserve(cb);
       (packet as unknown as Record<symbol, boolean>)[BRIDGED] = true;
-      if (channel === 'reply') deps.bus.publish(subjects.reply(session.tenantId, session.deviceId), payload);
-      deps.batcher.add(session.tenantId, session.deviceId, channel, payload, settle);
+      const bridge = () => {
+        if (channel === 'reply')
+          deps.bus.publish(subjects.reply(session.tenantId, session.deviceId), payload);
+        deps.batcher.add(session.tenantId, session.deviceId, channel, payload, settle);
+      };
+      if (packet.qos === 2 && packet.dup) {
+        // a resent QoS 2 PUBLISH whose first copy is stored awaiting PUBREL was bridged already:
+        // aedes only answers PUBREC again
+        (client as unknown as AedesClientInternals).broker.persistence
+          .incomingGetPacket(client, packet)
+          .then(() => settle(null), bridge);
+        return;
+      }
+      bridge();
     },
 
     authorizeSubscribe(
