@@ -78,6 +78,10 @@ export function createHooks(deps: HooksDeps) {
           certFingerprint: info?.certFingerprint,
           remoteAddress,
         })
+        .finally(() => {
+          // the parsed CONNECT stays referenced by the client's parser: do not keep the token in memory
+          password?.fill(0);
+        })
         .then(
           (session) => {
             sessions.set(client, session);
