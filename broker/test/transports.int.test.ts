@@ -154,6 +154,31 @@ describe('client certificates, WebSocket, PROXY protocol', () => {
     expect(await connackCode(url, { ca: tlsOpts.ca, username: d.deviceId, clientId: d.deviceId })).toBe(4);
   });
 
+  it('refuses TLS handshakes without a client certificate when TLS_REQUIRE_CLIENT_CERT=true', async () => {
+    const strict = await env.startBroker({
+      MQTT_TLS_PORT: '0',
+      TLS_CERT_FILE: pki.certFile,
+      TLS_KEY_FILE: pki.keyFile,
+      TLS_CA_FILE: pki.caFile,
+      TLS_REQUIRE_CLIENT_CERT: 'true',
+    });
+    const cert = pki.client('device-strict');
+    const d = await env.createDevice({ x509Fingerprint: cert.fingerprint });
+    const url = `mqtts://127.0.0.1:${strict.ports.tls}`;
+    const ca = readFileSync(pki.caFile);
+    await expect(
+      connectClient(url, { ca, username: d.deviceId, password: d.token, clientId: d.deviceId }),
+    ).rejects.toThrow();
+    const c = await connectClient(url, {
+      ca,
+      cert: readFileSync(cert.certFile),
+      key: readFileSync(cert.keyFile),
+      username: d.deviceId,
+      clientId: d.deviceId,
+    });
+    await c.endAsync();
+  });
+
   it('accepts WebSocket and secure WebSocket connections', async () => {
     const d = await env.createDevice();
     const opts = { username: d.deviceId, password: d.token, clientId: d.deviceId };
