@@ -186,12 +186,16 @@ describe('console in Chromium', () => {
     await page.getByTestId('members').getByText(OWNER.email).waitFor();
     await page.getByRole('button', { name: 'Add member' }).click();
     await page.getByRole('dialog').getByLabel('Email').fill('ops@acme.test');
+    await page.getByRole('dialog').getByLabel('Berlin plant').check();
     await page.getByRole('dialog').getByRole('button', { name: 'Add', exact: true }).click();
     expect(
       (await page.getByRole('dialog').getByTestId('secret').textContent())?.trim().length,
     ).toBeGreaterThanOrEqual(10);
     await page.getByRole('dialog').getByRole('button', { name: 'Done' }).click();
     await page.getByTestId('members').getByText('ops@acme.test').waitFor();
+    expect(
+      await page.getByTestId('members').locator('tr', { hasText: 'ops@acme.test' }).textContent(),
+    ).toContain('Berlin plant');
     await page.getByPlaceholder('grafana').fill('grafana');
     await page.getByRole('button', { name: 'Create token' }).click();
     const apiToken = (await page.getByTestId('secret').textContent())?.trim() ?? '';

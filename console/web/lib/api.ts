@@ -99,7 +99,8 @@ export const api = {
   fleet: () => parseResponse(c.fleet.$get()),
   audit: (query: { q?: string; cursor?: string; limit?: string }) => parseResponse(c.audit.$get({ query })),
   members: async () => (await parseResponse(c.members.$get())).items,
-  addMember: (json: { email: string; role: Role; name?: string }) => parseResponse(c.members.$post({ json })),
+  addMember: (json: { email: string; role: Role; name?: string; tenantIds?: string[] | null }) =>
+    parseResponse(c.members.$post({ json })),
   removeMember: (userId: string) => c.members[':userId'].$delete({ param: { userId } }),
   setRole: (userId: string, role: Role) =>
     parseResponse(c.members[':userId'].$patch({ param: { userId }, json: { role } })),
