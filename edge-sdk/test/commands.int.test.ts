@@ -173,4 +173,80 @@ describe('TLS', () => {
     await trusted.whenConnected(20_000);
     expect(trusted.status().connected).toBe(true);
   });
+
+  it('mTLS: a client certificate without deviceId connects as the certificate CN', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const p = (f: string) => join(t.dir, f);
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      p('skey.pem'),
+      '-out',
+      p('scert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    );
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      p('ckey.pem'),
+      '-out',
+      p('ccert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=dev-cert',
+    );
+    const clientIds: string[] = [];
+    const aedes = await Aedes.createBroker({
+      authenticate: (c: Client, _u, _p, cb) => {
+        clientIds.push(c.id);
+        cb(null, true);
+      },
+    });
+    const server = createTlsServer(
+      {
+        key: readFileSync(p('skey.pem')),
+        cert: readFileSync(p('scert.pem')),
+        requestCert: true,
+        rejectUnauthorized: true,
+        ca: [readFileSync(p('ccert.pem'))],
+      },
+      aedes.handle,
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          server.close(() => r());
+          aedes.close();
+        }),
+    );
+    const c = connect({
+      url: `mqtts://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      cert: readFileSync(p('ccert.pem'), 'utf8'),
+      key: readFileSync(p('ckey.pem'), 'utf8'),
+      ca: readFileSync(p('scert.pem'), 'utf8'),
+      buffer: 'memory',
+    });
+    c.on('error', () => {});
+    cleanups.push(() => c.close({ flushTimeoutMs: 0 }));
+    expect(c.deviceId).toBe('dev-cert');
+    await c.whenConnected(20_000);
+    expect(clientIds).toContain('dev-cert');
+  });
 });
