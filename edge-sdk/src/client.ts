@@ -11,6 +11,7 @@ import { EdgeError, connectionError } from './errors.js';
 import {
   channelTopic,
   commandFilter,
+  DEFAULT_LIMITS,
   parseSeverity,
   parseTopic,
   type DataChannel,
@@ -22,6 +23,26 @@ import { BatchSender } from './transport/sender.js';
 import type { ClientEvents, ClientOptions, ClientStatus, LogAttrs } from './client-types.js';
 
 export type { ClientEvents, ClientOptions, ClientStatus, LogAttrs } from './client-types.js';
+
+/** Refuses what the server would dead-letter anyway (ARCHITECTURE.md limits), before it enters the buffer. */
+function checkJsonSize(what: string, value: unknown): void {
+  if (value === undefined) return;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (err) {
+    throw new EdgeError('sdk.bad_input', `${what} is not JSON-serializable: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const size = json === undefined ? 0 : json.length;
+  if (size > DEFAULT_LIMITS.maxAttrsBytes) {
+    throw new EdgeError(
+      'sdk.bad_input',
+      `${what} of ${size} bytes (JSON) exceed ${DEFAULT_LIMITS.maxAttrsBytes}`,
+    );
+  }
+}
 
 export class EdgeClient extends TypedEmitter<ClientEvents> {
   readonly deviceId: string;
@@ -77,7 +98,15 @@ export class EdgeClient extends TypedEmitter<ClientEvents> {
     if (opts.cert !== undefined) mqttOpts.cert = opts.cert as string;
     if (opts.key !== undefined) mqttOpts.key = opts.key as string;
     if (opts.ca !== undefined) mqttOpts.ca = opts.ca as string;
-    this.#mqtt = mqtt.connect(opts.url, mqttOpts);
+    try {
+      this.#mqtt = mqtt.connect(opts.url, mqttOpts);
+    } catch (err) {
+      throw new EdgeError(
+        'sdk.bad_input',
+        `cannot connect to ${JSON.stringify(opts.url)}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
     this.#mqtt.on('connect', () => this.#onConnect());
     this.#mqtt.on('close', () => this.#onClose());
     // each reconnect attempt pushes the next delay out (mqtt.js reads reconnectPeriod when it schedules one)
@@ -97,9 +126,16 @@ export class EdgeClient extends TypedEmitter<ClientEvents> {
       throw new EdgeError('sdk.bad_input', (err as Error).message, { cause: err });
     }
     if (typeof message !== 'string') throw new EdgeError('sdk.bad_input', 'message must be a string');
+    if (message.length > DEFAULT_LIMITS.maxMessageChars) {
+      throw new EdgeError(
+        'sdk.bad_input',
+        `message of ${message.length} chars exceeds ${DEFAULT_LIMITS.maxMessageChars}`,
+      );
+    }
     if (attrs !== undefined && (typeof attrs !== 'object' || attrs === null || Array.isArray(attrs))) {
       throw new EdgeError('sdk.bad_input', 'attrs must be an object');
     }
+    checkJsonSize('attrs', attrs);
     return this.#append(
       'logs',
       attrs === undefined
@@ -138,8 +174,9 @@ export class EdgeClient extends TypedEmitter<ClientEvents> {
 
   /** Buffers an event; returns its seq. */
   event(name: string, data?: unknown): number {
-    if (typeof name !== 'string' || name.length === 0)
-      throw new EdgeError('sdk.bad_input', 'event name must be a non-empty string');
+    if (typeof name !== 'string' || name.length === 0 || name.length > 128)
+      throw new EdgeError('sdk.bad_input', 'event name must be a string of 1-128 chars');
+    checkJsonSize('event data', data);
     return this.#append(
       'events',
       data === undefined ? { ts: Date.now(), name } : { ts: Date.now(), name, data },

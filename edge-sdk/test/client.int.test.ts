@@ -149,7 +149,14 @@ describe('EdgeClient', () => {
     expect(() => c.log('loud', 'x')).toThrow(EdgeError);
     expect(() => c.telemetry({ x: Number.NaN })).toThrow(/finite/);
     expect(() => c.telemetry({})).toThrow(/at least one metric/);
-    expect(() => c.event('')).toThrow(/non-empty/);
+    expect(() => c.event('')).toThrow(/1-128 chars/);
+    expect(() => c.info('x'.repeat(70_000))).toThrow(/exceeds 65536/);
+    expect(() => c.info('m', { big: 'x'.repeat(20_000) })).toThrow(/attrs of \d+ bytes/);
+    expect(() => c.event('e', { big: 'x'.repeat(20_000) })).toThrow(/event data/);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => c.info('m', cyclic)).toThrow(/not JSON-serializable/);
+    expect(c.status().buffered).toBe(0);
   });
 
   it('keeps records until PUBACK: unacknowledged batches stay buffered', async () => {
