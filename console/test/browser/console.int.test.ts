@@ -360,6 +360,9 @@ describe('console in Chromium', () => {
       500,
     );
     await screenshot(page, '15-devices-online');
+    await page.getByRole('link', { name: 'Fleet overview' }).click();
+    await expect.poll(() => page.getByTestId('per-tenant').textContent(), { timeout: 20_000 }).toContain('Berlin plant');
+    await screenshot(page, '15a-fleet-with-data');
   });
 
   it('lists alert rules and alerts, and acknowledges an alert', async () => {
