@@ -361,7 +361,9 @@ describe('console in Chromium', () => {
     );
     await screenshot(page, '15-devices-online');
     await page.getByRole('link', { name: 'Fleet overview' }).click();
-    await expect.poll(() => page.getByTestId('per-tenant').textContent(), { timeout: 20_000 }).toContain('Berlin plant');
+    await expect
+      .poll(() => page.getByTestId('per-tenant').textContent(), { timeout: 20_000 })
+      .toContain('Berlin plant');
     await screenshot(page, '15a-fleet-with-data');
   });
 
