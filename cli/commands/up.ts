@@ -26,6 +26,7 @@ export function register(program: Command): void {
         `  mqtt:      mqtt://${host}:${up.ports.mqtt}`,
         `  metrics:   broker http://${host}:${up.ports.brokerHttp}/metrics, processor http://${host}:${up.ports.processorHttp}/metrics`,
         `  ${up.consoleLine}`,
+        `  alerting:  ${up.alerting ? 'on' : 'off (needs NATS: set NATS_URL)'}`,
       ];
       const d = up.demo;
       if (d?.created && d.token) {
@@ -38,6 +39,13 @@ export function register(program: Command): void {
           'send a log line:',
           `  mosquitto_pub -h ${host} -p ${up.ports.mqtt} -i ${d.deviceId} -u ${d.deviceId} -P '${d.token}' -t d/${d.deviceId}/logs -m 'hello'`,
         );
+        if (d.owner.password)
+          lines.push(
+            '',
+            'console sign-in (organization "demo"):',
+            `  email:     ${d.owner.email}`,
+            `  password:  ${d.owner.password}   (one-time: change it after signing in)`,
+          );
       } else if (d) {
         lines.push(
           '',

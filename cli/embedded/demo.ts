@@ -1,4 +1,6 @@
-// First run of `iotlog up`: a demo organization, tenant and device, whose token is returned once.
+// First run of `iotlog up`: a demo organization, tenant and device, whose token is returned once, and the
+// organization's first console owner, whose one-time password is returned once.
+import { createUser } from '@iotlog/console';
 import type { Database } from '@iotlog/drizzle';
 import { createDevice, createOrganization, createTenant } from '@iotlog/drizzle/provisioning';
 
@@ -10,7 +12,11 @@ export interface Demo {
   deviceId: string;
   deviceName: string;
   token?: string;
+  /** The demo organization's console owner; the one-time password is only known on the first run. */
+  owner: { email: string; password?: string };
 }
+
+export const DEMO_OWNER_EMAIL = 'admin@iotlog.local';
 
 const DEMO_SLUG = 'demo';
 
@@ -25,6 +31,13 @@ export async function ensureDemo(database: Database): Promise<Demo | null> {
       slug: 'default',
     });
     const { device, token } = await createDevice(database.db, { tenant: tenant.id, name: 'demo-device' });
+    const owner = await createUser(database.db, {
+      org: org.id,
+      email: DEMO_OWNER_EMAIL,
+      role: 'owner',
+      name: 'Demo owner',
+      actor: 'iotlog up',
+    });
     return {
       created: true,
       organizationId: org.id,
@@ -32,6 +45,7 @@ export async function ensureDemo(database: Database): Promise<Demo | null> {
       deviceId: device.id,
       deviceName: device.name,
       token,
+      owner: { email: DEMO_OWNER_EMAIL, ...(owner.password ? { password: owner.password } : {}) },
     };
   }
   const rows = await database.query<{ org: string; tenant: string; device: string; name: string }>(
@@ -48,5 +62,6 @@ export async function ensureDemo(database: Database): Promise<Demo | null> {
     tenantId: r.tenant,
     deviceId: r.device,
     deviceName: r.name,
+    owner: { email: DEMO_OWNER_EMAIL },
   };
 }

@@ -29,6 +29,7 @@ import {
   type Logger,
   type SubjectBus,
 } from '@iotlog/processor';
+import { alertingConfigFromEnv, createAlertingEngine } from '@iotlog/processor/alerting';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { CliError } from '../errors.js';
 import { ensureDemo, type Demo } from './demo.js';
@@ -39,6 +40,8 @@ export interface Embedded {
   database: string;
   storage: StorageInfo;
   bus: 'in-process' | 'jetstream';
+  /** Alerting runs only with NATS (its rule state and leader lease live in NATS KV). */
+  alerting: boolean;
   demo: Demo | null;
   /** One line about the console: its URL, or why it is not running. */
   consoleLine: string;
@@ -195,6 +198,18 @@ export async function startEmbedded(
     );
     closers.push(() => processorHttp.close());
 
+    // alerting: its own durable consumer and KV state, so it needs NATS; the in-process bus has neither
+    if (nc !== undefined && processorEnv.ALERTING === 'on') {
+      const alerting = createAlertingEngine({
+        nc,
+        db: database,
+        logger,
+        config: alertingConfigFromEnv(processorEnv),
+      });
+      await alerting.start();
+      closers.push(() => alerting.stop());
+    }
+
     const broker = await onPort(
       env.MQTT_PORT === 0 ? 'BROKER_HTTP_PORT' : 'MQTT_PORT',
       env.MQTT_PORT,
@@ -241,6 +256,7 @@ export async function startEmbedded(
       database: redactUrl(url),
       storage,
       bus: nc === undefined ? 'in-process' : 'jetstream',
+      alerting: nc !== undefined && processorEnv.ALERTING === 'on',
       demo,
       consoleLine,
       close: closeAll,
