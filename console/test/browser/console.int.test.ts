@@ -161,6 +161,15 @@ describe('console in Chromium', () => {
     await expect
       .poll(() => page.getByTestId('credentials').locator('tbody tr').count(), { timeout: 20_000 })
       .toBe(2);
+    await page
+      .locator('input[name="x509-fingerprint"]')
+      .fill(Array.from({ length: 32 }, () => 'AB').join(':'));
+    await page.getByRole('button', { name: 'Add certificate' }).click();
+    await expect
+      .poll(() => page.getByTestId('credentials').locator('tbody tr', { hasText: 'x509' }).count(), {
+        timeout: 20_000,
+      })
+      .toBe(1);
     await page.getByRole('button', { name: 'Close' }).click();
     expect(await page.locator('tr[data-device="valve-02"]').textContent()).toContain('disabled');
     await screenshot(page, '07c-devices-after-import');

@@ -50,6 +50,10 @@ export const api = {
   deleteDevice: (id: string) => c.devices[':id'].$delete({ param: { id } }),
   credentials: async (id: string) =>
     (await parseResponse(c.devices[':id'].credentials.$get({ param: { id } }))).items,
+  addX509: (id: string, fingerprint: string, label?: string) =>
+    parseResponse(
+      c.devices[':id'].credentials.$post({ param: { id }, json: { kind: 'x509', fingerprint, label } }),
+    ),
   rotateToken: (id: string, revokeOthers = false) =>
     parseResponse(c.devices[':id'].credentials.rotate.$post({ param: { id }, json: { revokeOthers } })),
   revokeCredential: (id: string, credentialId: string) =>
