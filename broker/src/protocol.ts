@@ -5,6 +5,7 @@ export {
   commandTopic,
   desiredConfigTopic,
   encodeEnvelope,
+  isValidDeviceId,
   subjects,
   type Channel,
 } from '@iotlog/edge-sdk/protocol';

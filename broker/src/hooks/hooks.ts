@@ -9,9 +9,10 @@ import { getConnectionInfo } from '../connection-info.js';
 import { AuthError, RefusedError } from '../errors.js';
 import type { BrokerMetrics } from '../metrics.js';
 import type { SubjectBus } from '../ports.js';
-import { canSubscribe, channelOf, subjects as makeSubjects } from '../protocol.js';
+import { canSubscribe, isValidDeviceId, subjects as makeSubjects, type Channel } from '../protocol.js';
 import { OrderedAcks } from './ordered-acks.js';
 import { TokenBuckets } from './token-bucket.js';
+import { upChannel } from './up-channel.js';
 
 type AedesClientInternals = {
   broker: { persistence: { incomingGetPacket(client: Client, packet: PublishPacket): Promise<unknown> } };
@@ -19,6 +20,9 @@ type AedesClientInternals = {
 
 /** Marks packets already stored by the bridge: aedes must not route them to subscribers again. */
 const BRIDGED = Symbol('iotlog.bridged');
+
+/** What the publish hot path needs of an authenticated client, computed once at CONNECT. */
+type LiveSession = DeviceSession & { validId: boolean; acks: OrderedAcks | null };
 
 export type HooksDeps = {
   authMode: 'token' | 'open';
@@ -36,8 +40,7 @@ export type HooksDeps = {
 export function createHooks(deps: HooksDeps) {
   const { metrics, logger } = deps;
   const subjects = makeSubjects(deps.prefix);
-  const sessions = new WeakMap<Client, DeviceSession>();
-  const acks = new WeakMap<Client, OrderedAcks>();
+  const sessions = new WeakMap<Client, LiveSession>();
   const deviceRate = new TokenBuckets(deps.deviceRatePerS, Math.max(1, deps.deviceRatePerS * 2));
   const tenantQuota = new TokenBuckets(deps.tenantQuotaPerS, Math.max(1, deps.tenantQuotaPerS * 2));
   const open = deps.authMode === 'open';
@@ -51,6 +54,16 @@ export function createHooks(deps: HooksDeps) {
     metrics.refused.inc({ reason });
     logger.warn({ clientId: client.id, reason, topic }, 'publish refused, closing connection');
     cb(new RefusedError(`publish.${reason}`, `publish refused: ${reason}`));
+  }
+
+  function bridge(
+    session: DeviceSession,
+    channel: Channel,
+    payload: Buffer,
+    settle: (err: Error | null) => void,
+  ): void {
+    if (channel === 'reply') deps.bus.publish(subjects.reply(session.tenantId, session.deviceId), payload);
+    deps.batcher.add(session.tenantId, session.deviceId, channel, payload, settle);
   }
 
   return {
@@ -84,7 +97,7 @@ export function createHooks(deps: HooksDeps) {
         })
         .then(
           (session) => {
-            sessions.set(client, session);
+            sessions.set(client, { ...session, validId: isValidDeviceId(session.deviceId), acks: null });
             done(null, true);
           },
           (err: unknown) => {
@@ -116,7 +129,8 @@ export function createHooks(deps: HooksDeps) {
       if (open) return cb(null);
       const session = sessions.get(client);
       if (!session) return refusePublish(client, 'unauthenticated', packet.topic, cb);
-      const channel = channelOf(session.deviceId, packet.topic);
+      // channelOf(deviceId, topic), without splitting the topic: never true for an invalid device id
+      const channel = session.validId ? upChannel(session.deviceId, packet.topic) : null;
       if (!channel) return refusePublish(client, 'acl_publish', packet.topic, cb);
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
       if (payload.length > deps.maxPayloadBytes)
@@ -125,27 +139,19 @@ export function createHooks(deps: HooksDeps) {
       if (!tenantQuota.take(session.tenantId)) return refusePublish(client, 'tenant_quota', packet.topic, cb);
       if (packet.retain) return refusePublish(client, 'retain_not_allowed', packet.topic, cb);
 
-      let order = acks.get(client);
-      if (!order) {
-        order = new OrderedAcks();
-        acks.set(client, order);
-      }
-      const settle = order.reserve(cb);
+      session.acks ??= new OrderedAcks();
+      const settle = session.acks.reserve(cb);
       (packet as unknown as Record<symbol, boolean>)[BRIDGED] = true;
-      const bridge = () => {
-        if (channel === 'reply')
-          deps.bus.publish(subjects.reply(session.tenantId, session.deviceId), payload);
-        deps.batcher.add(session.tenantId, session.deviceId, channel, payload, settle);
-      };
       if (packet.qos === 2 && packet.dup) {
         // a resent QoS 2 PUBLISH whose first copy is stored awaiting PUBREL was bridged already:
         // aedes only answers PUBREC again
-        (client as unknown as AedesClientInternals).broker.persistence
-          .incomingGetPacket(client, packet)
-          .then(() => settle(null), bridge);
+        (client as unknown as AedesClientInternals).broker.persistence.incomingGetPacket(client, packet).then(
+          () => settle(null),
+          () => bridge(session, channel, payload, settle),
+        );
         return;
       }
-      bridge();
+      bridge(session, channel, payload, settle);
     },
 
     authorizeSubscribe(
