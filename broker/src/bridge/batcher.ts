@@ -1,6 +1,8 @@
 // Micro-batching bridge: PUBLISHes of one device and channel received within `lingerMs` (or up to
 // `maxItems`) become one envelope and one sink publish. Every callback of a batch runs after the sink
-// acked (null) or finally failed (SinkError), in the order the PUBLISHes came.
+// acked (null) or finally failed (SinkError), in the order the PUBLISHes came. With no linger, every batch
+// opened during one event-loop turn is sent from one setImmediate, so that their sink publishes leave in
+// one socket write; a batch is sent once, also when it filled up before that.
 import type { Logger } from 'pino';
 import { SinkError } from '../errors.js';
 import type { BrokerMetrics } from '../metrics.js';
@@ -10,6 +12,8 @@ import { encodeEnvelope, subjects as makeSubjects, type Channel } from '../proto
 export type BatchCallback = (err: Error | null) => void;
 
 type Batch = {
+  key: string;
+  sent: boolean;
   tenantId: string;
   deviceId: string;
   channel: Channel;
@@ -45,6 +49,13 @@ export function createBatcher(deps: {
   const pending = new Map<string, Batch>();
   const inflight = new Set<Promise<void>>();
   let counter = 0;
+  // lingerMs = 0: batches opened since the last setImmediate, sent by it in the order they were opened
+  let due: Batch[] = [];
+  const sendDue = (): void => {
+    const batches = due;
+    due = [];
+    for (const b of batches) send(b);
+  };
 
   async function publishWithRetry(bytes: Uint8Array, subject: string, msgId: string): Promise<void> {
     for (let attempt = 0; ; attempt++) {
@@ -60,9 +71,11 @@ export function createBatcher(deps: {
     }
   }
 
-  function send(key: string, batch: Batch): void {
+  function send(batch: Batch): void {
+    if (batch.sent) return;
+    batch.sent = true;
     if (batch.timer) clearTimeout(batch.timer);
-    if (pending.get(key) === batch) pending.delete(key);
+    if (pending.get(batch.key) === batch) pending.delete(batch.key);
     const msgId = `${deps.brokerId}-${++counter}`;
     const subject = subjects.ingest(batch.tenantId, batch.deviceId, batch.channel);
     const first = batch.messages[0]?.receivedAtMs ?? Date.now();
@@ -92,23 +105,32 @@ export function createBatcher(deps: {
       const key = `${deviceId}\u0000${channel}`;
       let batch = pending.get(key);
       if (batch && batch.bytes + payload.length > MAX_BATCH_BYTES) {
-        send(key, batch);
+        send(batch);
         batch = undefined;
       }
       if (!batch) {
-        batch = { tenantId, deviceId, channel, messages: [], callbacks: [], bytes: 0, timer: null };
+        batch = {
+          key,
+          sent: false,
+          tenantId,
+          deviceId,
+          channel,
+          messages: [],
+          callbacks: [],
+          bytes: 0,
+          timer: null,
+        };
         pending.set(key, batch);
-        const b = batch;
-        if (deps.lingerMs > 0) b.timer = setTimeout(() => send(key, b), deps.lingerMs);
-        else setImmediate(() => send(key, b));
+        if (deps.lingerMs > 0) batch.timer = setTimeout(send, deps.lingerMs, batch);
+        else if (due.push(batch) === 1) setImmediate(sendDue);
       }
       batch.messages.push({ receivedAtMs: Date.now(), payload });
       batch.callbacks.push(cb);
       batch.bytes += payload.length + 12;
-      if (batch.messages.length >= deps.maxItems) send(key, batch);
+      if (batch.messages.length >= deps.maxItems) send(batch);
     },
     async flush() {
-      for (const [key, batch] of [...pending]) send(key, batch);
+      for (const batch of [...pending.values()]) send(batch);
       await Promise.allSettled([...inflight]);
     },
   };
