@@ -1,8 +1,9 @@
 // Authenticated CONNECTs per second on one broker process: a cold run (every device unknown to the
 // credential cache: one PostgreSQL lookup each, as after a restart) then a warm run (cache hits). Each
-// client connects, waits for CONNACK 0, disconnects. Two client processes, 200 connects in flight each.
+// client connects, waits for CONNACK 0, disconnects. BENCH_CLIENT_PROCS client processes, 200 connects in
+// flight each; their own CPU is reported (loadgen CPU, % of one core over the run) next to the broker's.
 // A third run on a broker with AUTH_MODE=open shows what aedes itself costs on this machine.
-// Env: BENCH_DEVICES (5000), BENCH_CONCURRENCY (200 per client process).
+// Env: BENCH_DEVICES (5000), BENCH_CONCURRENCY (200 per client process), BENCH_CLIENT_PROCS (2).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { seedDevices, startIotlogBroker, type Service } from './services.js';
 
 const N = Number(process.env.BENCH_DEVICES ?? 5000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 200);
-const procs = 2;
+const procs = Number(process.env.BENCH_CLIENT_PROCS ?? 2);
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const tag = randomBytes(4).toString('hex');
 const stream = `BENCH_${tag}`;
@@ -26,7 +27,11 @@ const nc = await natsConnect({ servers: NATS_URL });
 const services: Service[] = [];
 
 type Dev = { username: string; password: string; clientId: string };
-type Storm = { connects: number; failures: number; seconds: number };
+type Storm = { connects: number; failures: number; seconds: number; cpuSeconds: number };
+
+const pct = (cpuS: number, r: Storm) => `${Math.round((cpuS / r.seconds) * 100)}% of a core`;
+const loadgen = (r: Storm) =>
+  `loadgen CPU ${((r.cpuSeconds / Math.max(1, r.connects)) * 1e6).toFixed(0)} us/connect (${pct(r.cpuSeconds, r)} over ${procs} processes)`;
 
 async function storm(port: number, devices: Dev[], label: string): Promise<Storm> {
   const per = Math.ceil(devices.length / procs);
@@ -63,6 +68,7 @@ async function storm(port: number, devices: Dev[], label: string): Promise<Storm
     connects: parts.reduce((s, p) => s + p.connects, 0),
     failures: parts.reduce((s, p) => s + p.failures, 0),
     seconds,
+    cpuSeconds: parts.reduce((s, p) => s + p.cpuSeconds, 0),
   };
 }
 
@@ -84,7 +90,7 @@ try {
     const cpu = cpuSeconds(broker.pid) - cpu0;
     results[label] = { ...r, cpuUsPerConnect: (cpu / Math.max(1, r.connects)) * 1e6 };
     console.log(
-      `${label.padEnd(5)} ${r.connects} connects (${r.failures} failed) in ${r.seconds.toFixed(2)} s = ${Math.round(r.connects / r.seconds)}/s, broker CPU ${results[label].cpuUsPerConnect.toFixed(0)} us/connect`,
+      `${label.padEnd(5)} ${r.connects} connects (${r.failures} failed) in ${r.seconds.toFixed(2)} s = ${Math.round(r.connects / r.seconds)}/s, broker CPU ${results[label].cpuUsPerConnect.toFixed(0)} us/connect (${pct(cpu, r)}), ${loadgen(r)}`,
     );
   }
   await broker.stop();
@@ -99,9 +105,10 @@ try {
   services.push(open);
   const cpu0 = cpuSeconds(open.pid);
   const r = await storm(open.port, devices, 'open');
-  const openCpu = ((cpuSeconds(open.pid) - cpu0) / Math.max(1, r.connects)) * 1e6;
+  const openCpuS = cpuSeconds(open.pid) - cpu0;
+  const openCpu = (openCpuS / Math.max(1, r.connects)) * 1e6;
   console.log(
-    `open  ${r.connects} connects (${r.failures} failed) in ${r.seconds.toFixed(2)} s = ${Math.round(r.connects / r.seconds)}/s, broker CPU ${openCpu.toFixed(0)} us/connect (no auth: aedes baseline)`,
+    `open  ${r.connects} connects (${r.failures} failed) in ${r.seconds.toFixed(2)} s = ${Math.round(r.connects / r.seconds)}/s, broker CPU ${openCpu.toFixed(0)} us/connect (${pct(openCpuS, r)}; no auth: aedes baseline), ${loadgen(r)}`,
   );
   const rate = (r: Storm) => Math.round(r.connects / r.seconds);
   console.log(`connects_per_s=${rate(results.warm!)} cold_connects_per_s=${rate(results.cold!)}`);
