@@ -130,3 +130,29 @@ describe('cached auth store', () => {
     await expect(cache.lookup(DEV)).rejects.toThrow('down');
   });
 });
+
+describe('decideNow (the CONNECT path without waiting)', () => {
+  const logger = pino({ level: 'silent' });
+
+  it('decides from the cache alone, and defers to authenticate when the device is not cached', async () => {
+    let t = 0;
+    const cache = createCachedAuthStore({ store: store(record()), ttlMs: 1000, logger, now: () => t });
+    const a = createAuthenticator({ store: cache, failLimitPerMin: 5, now: () => t });
+    expect(a.decideNow(attempt())).toBeUndefined();
+    await a.authenticate(attempt());
+    expect(a.decideNow(attempt())).toEqual({ deviceId: DEV, tenantId: 't1', credentialId: 'c1' });
+    expect(a.decideNow(attempt({ password: Buffer.from('nope') }))).toMatchObject({
+      code: 'auth.bad_credentials',
+      returnCode: 4,
+    });
+    t = 1000; // expired entry: a lookup again
+    expect(a.decideNow(attempt())).toBeUndefined();
+  });
+
+  it('refuses without a lookup when credentials are missing or the source is rate limited', () => {
+    const a = createAuthenticator({ store: store(record()), failLimitPerMin: 2 });
+    expect(a.decideNow(attempt({ password: undefined }))).toMatchObject({ code: 'auth.missing_credentials' });
+    expect(a.decideNow(attempt({ password: undefined }))).toMatchObject({ code: 'auth.missing_credentials' });
+    expect(a.decideNow(attempt())).toMatchObject({ code: 'auth.rate_limited', returnCode: 5 });
+  });
+});

@@ -2,9 +2,9 @@
 // certificate whose fingerprint is a credential of the device. Failed attempts are rate-limited per device
 // id and per source address. Throws AuthError with the CONNACK code; never logs or keeps the secret.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { AuthError, BrokerError, ConnackCode } from '../errors.js';
-import type { AuthCredential, AuthStore } from '../ports.js';
+import type { AuthCredential, AuthRecord, AuthStore } from '../ports.js';
+import { FailCounter } from './fail-counter.js';
 
 export type ConnectAttempt = {
   username: string | undefined;
@@ -60,27 +60,28 @@ export function clientIdBelongs(deviceId: string, clientId: string): boolean {
 
 export interface Authenticator {
   authenticate(attempt: ConnectAttempt): Promise<DeviceSession>;
+  /**
+   * The same decision without waiting when it needs no store lookup (refused before it, or the device is
+   * in the store's cache): the session, or the AuthError to refuse with; undefined when `authenticate`
+   * must look the device up.
+   */
+  decideNow(attempt: ConnectAttempt): DeviceSession | AuthError | undefined;
 }
 
+/** An AuthStore that may answer from memory (the cache): undefined when it would have to look up. */
+type PeekableStore = AuthStore & { peek?(deviceId: string): AuthRecord | null | undefined };
+
 export function createAuthenticator(deps: {
-  store: AuthStore;
+  store: PeekableStore;
   failLimitPerMin: number;
   now?: () => number;
 }): Authenticator {
   const now = deps.now ?? Date.now;
-  const limiter = new RateLimiterMemory({ points: deps.failLimitPerMin, duration: 60 });
+  const failures = new FailCounter(deps.failLimitPerMin, 60_000, now);
 
-  async function blocked(key: string): Promise<boolean> {
-    const res = await limiter.get(key);
-    return res !== null && res.consumedPoints >= deps.failLimitPerMin;
-  }
-
-  async function fail(keys: string[], reason: AuthReason, cause?: unknown): Promise<never> {
-    for (const key of keys) {
-      // consume rejects (with a RateLimiterRes, not an Error) once over the limit: that is expected here
-      await limiter.consume(key).catch(() => undefined);
-    }
-    throw refuse(reason, cause);
+  function fail(keys: string[], reason: AuthReason, cause?: unknown): AuthError {
+    for (const key of keys) failures.fail(key);
+    return refuse(reason, cause);
   }
 
   function usable(c: AuthCredential, t: number): 'ok' | 'revoked' | 'expired' {
@@ -89,42 +90,63 @@ export function createAuthenticator(deps: {
     return 'ok';
   }
 
-  return {
-    async authenticate(a) {
-      const ipKey = `ip:${a.remoteAddress}`;
-      const username = a.username ?? '';
-      const devKey = `dev:${username}`;
-      if ((await blocked(ipKey)) || (username && (await blocked(devKey)))) throw refuse('rate_limited');
-      const keys = username ? [ipKey, devKey] : [ipKey];
-      if (!username || (!a.password && !a.certFingerprint)) return fail(keys, 'missing_credentials');
+  /** Checks before the lookup: the keys to count failures on, or the refusal. */
+  function before(a: ConnectAttempt): string[] | AuthError {
+    const ipKey = `ip:${a.remoteAddress}`;
+    const username = a.username ?? '';
+    const devKey = `dev:${username}`;
+    if (failures.blocked(ipKey) || (username && failures.blocked(devKey))) return refuse('rate_limited');
+    const keys = username ? [ipKey, devKey] : [ipKey];
+    if (!username || (!a.password && !a.certFingerprint)) return fail(keys, 'missing_credentials');
+    return keys;
+  }
 
+  /** The decision once the device's record is known. */
+  function decide(a: ConnectAttempt, keys: string[], record: AuthRecord | null): DeviceSession | AuthError {
+    if (!record) return fail(keys, 'unknown_device');
+    let kind: AuthCredential['kind'];
+    let hash: string;
+    if (a.password && a.password.length > 0) {
+      kind = 'token';
+      hash = sha256Hex(a.password);
+    } else {
+      kind = 'x509';
+      hash = a.certFingerprint ?? '';
+    }
+    const matched = record.credentials.find((c) => c.kind === kind && hexEqual(c.secretHash, hash));
+    if (!matched) return fail(keys, 'bad_credentials');
+    const state = usable(matched, now());
+    if (state !== 'ok') return fail(keys, state);
+    if (record.disabled) return fail(keys, 'disabled');
+    if (!clientIdBelongs(record.deviceId, a.clientId)) return fail(keys, 'client_id');
+    return { deviceId: record.deviceId, tenantId: record.tenantId, credentialId: matched.id };
+  }
+
+  const settle = (r: DeviceSession | AuthError): DeviceSession => {
+    if (r instanceof AuthError) throw r;
+    return r;
+  };
+
+  return {
+    decideNow(a) {
+      const keys = before(a);
+      if (keys instanceof AuthError) return keys;
+      const record = deps.store.peek?.(a.username ?? '');
+      return record === undefined ? undefined : decide(a, keys, record);
+    },
+    async authenticate(a) {
+      const keys = before(a);
+      if (keys instanceof AuthError) throw keys;
       let record;
       try {
-        record = await deps.store.lookup(username);
+        record = await deps.store.lookup(a.username ?? '');
       } catch (err) {
         throw refuse(
           'store_unavailable',
           new BrokerError('auth.store_unavailable', 'auth store lookup failed', { cause: err }),
         );
       }
-      if (!record) return fail(keys, 'unknown_device');
-
-      let kind: AuthCredential['kind'];
-      let hash: string;
-      if (a.password && a.password.length > 0) {
-        kind = 'token';
-        hash = sha256Hex(a.password);
-      } else {
-        kind = 'x509';
-        hash = a.certFingerprint ?? '';
-      }
-      const matched = record.credentials.find((c) => c.kind === kind && hexEqual(c.secretHash, hash));
-      if (!matched) return fail(keys, 'bad_credentials');
-      const state = usable(matched, now());
-      if (state !== 'ok') return fail(keys, state);
-      if (record.disabled) return fail(keys, 'disabled');
-      if (!clientIdBelongs(record.deviceId, a.clientId)) return fail(keys, 'client_id');
-      return { deviceId: record.deviceId, tenantId: record.tenantId, credentialId: matched.id };
+      return settle(decide(a, keys, record));
     },
   };
 }

@@ -7,6 +7,8 @@ import type { AuthRecord, AuthStore } from '../ports.js';
 type Entry = { record: AuthRecord | null; at: number };
 
 export interface CachedAuthStore extends AuthStore {
+  /** The fresh cached record (null: known not to exist), undefined when `lookup` would query. */
+  peek(deviceId: string): AuthRecord | null | undefined;
   invalidate(deviceId: string): void;
   size(): number;
 }
@@ -48,6 +50,10 @@ export function createCachedAuthStore(deps: {
   }
 
   return {
+    peek(deviceId) {
+      const hit = entries.get(deviceId);
+      return hit && now() - hit.at < ttlMs ? hit.record : undefined;
+    },
     lookup(deviceId) {
       const hit = entries.get(deviceId);
       if (hit && now() - hit.at < ttlMs) return Promise.resolve(hit.record);

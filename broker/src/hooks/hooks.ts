@@ -3,9 +3,9 @@
 // only after the ingest sink stored it, and is marked so that aedes does not fan it out locally.
 import type { Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from 'pino';
-import { type Authenticator, type DeviceSession } from '../auth/authenticator.js';
+import type { Authenticator, ConnectAttempt, DeviceSession } from '../auth/authenticator.js';
 import type { Batcher } from '../bridge/batcher.js';
-import { getConnectionInfo } from '../connection-info.js';
+import { getConnectionInfo, type ConnectionInfo } from '../connection-info.js';
 import { AuthError, RefusedError } from '../errors.js';
 import type { BrokerMetrics } from '../metrics.js';
 import type { SubjectBus } from '../ports.js';
@@ -20,6 +20,8 @@ type AedesClientInternals = {
 
 /** Marks packets already stored by the bridge: aedes must not route them to subscribers again. */
 const BRIDGED = Symbol('iotlog.bridged');
+
+type ConnectDone = (err: (Error & { returnCode: number }) | null, ok: boolean | null) => void;
 
 /** What the publish hot path needs of an authenticated client, computed once at CONNECT. */
 type LiveSession = DeviceSession & { validId: boolean; acks: OrderedAcks | null };
@@ -66,6 +68,38 @@ export function createHooks(deps: HooksDeps) {
     deps.batcher.add(session.tenantId, session.deviceId, channel, payload, settle);
   }
 
+  function accept(client: Client, session: DeviceSession, done: ConnectDone): void {
+    sessions.set(client, { ...session, validId: isValidDeviceId(session.deviceId), acks: null });
+    done(null, true);
+  }
+
+  function refuseConnect(
+    client: Client,
+    attempt: ConnectAttempt,
+    info: ConnectionInfo | undefined,
+    err: unknown,
+    done: ConnectDone,
+  ): void {
+    const e =
+      err instanceof AuthError
+        ? err
+        : new AuthError('auth.internal', 3, 'authentication failed', { cause: err });
+    const reason = e.code.replace(/^auth\./, '');
+    metrics.authFailures.inc({ reason });
+    logger.warn(
+      {
+        reason,
+        deviceId: attempt.username,
+        clientId: client.id,
+        remoteAddress: attempt.remoteAddress,
+        transport: info?.transport,
+        err: e.cause,
+      },
+      'connect refused',
+    );
+    done(e, false);
+  }
+
   return {
     sessions,
     isBridged: (packet: object) => (packet as Record<symbol, boolean>)[BRIDGED] === true,
@@ -75,51 +109,34 @@ export function createHooks(deps: HooksDeps) {
       client: Client,
       username: string | undefined,
       password: Buffer | undefined,
-      done: (err: (Error & { returnCode: number }) | null, ok: boolean | null) => void,
+      done: ConnectDone,
     ): void {
       if (open) {
         done(null, true);
         return;
       }
       const info = getConnectionInfo(client.conn);
-      const remoteAddress = info?.remoteAddress ?? 'unknown';
+      const attempt = {
+        username,
+        password,
+        clientId: client.id,
+        certFingerprint: info?.certFingerprint,
+        remoteAddress: info?.remoteAddress ?? 'unknown',
+      };
+      const now = deps.authenticator.decideNow(attempt);
+      if (now !== undefined) {
+        // the parsed CONNECT stays referenced by the client's parser: do not keep the token in memory
+        password?.fill(0);
+        if (now instanceof AuthError) refuseConnect(client, attempt, info, now, done);
+        else accept(client, now, done);
+        return;
+      }
       deps.authenticator
-        .authenticate({
-          username,
-          password,
-          clientId: client.id,
-          certFingerprint: info?.certFingerprint,
-          remoteAddress,
-        })
-        .finally(() => {
-          // the parsed CONNECT stays referenced by the client's parser: do not keep the token in memory
-          password?.fill(0);
-        })
+        .authenticate(attempt)
+        .finally(() => password?.fill(0))
         .then(
-          (session) => {
-            sessions.set(client, { ...session, validId: isValidDeviceId(session.deviceId), acks: null });
-            done(null, true);
-          },
-          (err: unknown) => {
-            const e =
-              err instanceof AuthError
-                ? err
-                : new AuthError('auth.internal', 3, 'authentication failed', { cause: err });
-            const reason = e.code.replace(/^auth\./, '');
-            metrics.authFailures.inc({ reason });
-            logger.warn(
-              {
-                reason,
-                deviceId: username,
-                clientId: client.id,
-                remoteAddress,
-                transport: info?.transport,
-                err: e.cause,
-              },
-              'connect refused',
-            );
-            done(e, false);
-          },
+          (session) => accept(client, session, done),
+          (err: unknown) => refuseConnect(client, attempt, info, err, done),
         );
     },
 

@@ -68,6 +68,12 @@ export async function startListeners(deps: { aedes: Aedes; config: ListenerConfi
   const onTcp = (socket: Socket) => {
     track(socket);
     socket.setNoDelay(true);
+    if (!config.proxyProtocol) {
+      const remoteAddress = socket.remoteAddress ?? 'unknown';
+      setConnectionInfo(socket, { remoteAddress, certFingerprint: undefined, transport: 'tcp' });
+      aedes.handle(socket);
+      return;
+    }
     sourceOf(socket).then(
       (remoteAddress) => {
         setConnectionInfo(socket, { remoteAddress, certFingerprint: undefined, transport: 'tcp' });
