@@ -73,3 +73,22 @@ describe('batcher', () => {
     expect(new Set(published.map((p) => p.msgId)).size).toBe(3);
   });
 });
+
+describe('batcher byte limit', () => {
+  it('opens a new batch after one reached 900 KiB, and sends it too', async () => {
+    const { sink, published } = recordingSink();
+    const b = createBatcher({
+      sink,
+      brokerId: 'b1',
+      prefix: 'iot',
+      lingerMs: 0,
+      maxItems: 256,
+      metrics: createMetrics(),
+      logger: pino({ level: 'silent' }),
+    });
+    let acked = 0;
+    for (let i = 0; i < 5; i++) b.add('t1', 'd1', 'logs', Buffer.alloc(300 * 1024), () => acked++);
+    await until(() => acked === 5);
+    expect(published.map((p) => p.count)).toEqual([2, 2, 1]); // 2 x (300 KiB + 12) fit, a third does not
+  });
+});

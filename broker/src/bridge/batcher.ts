@@ -12,7 +12,6 @@ import { encodeEnvelope, subjects as makeSubjects, type Channel } from '../proto
 export type BatchCallback = (err: Error | null) => void;
 
 type Batch = {
-  key: string;
   sent: boolean;
   tenantId: string;
   deviceId: string;
@@ -46,7 +45,8 @@ export function createBatcher(deps: {
   const subjects = makeSubjects(deps.prefix);
   const retries = deps.retries ?? 2;
   const retryDelayMs = deps.retryDelayMs ?? 250;
-  const pending = new Map<string, Batch>();
+  // open batches by device id, then channel (no key string built per PUBLISH)
+  const pending = new Map<string, Map<Channel, Batch>>();
   const inflight = new Set<Promise<void>>();
   let counter = 0;
   // lingerMs = 0: batches opened since the last setImmediate, sent by it in the order they were opened
@@ -75,7 +75,11 @@ export function createBatcher(deps: {
     if (batch.sent) return;
     batch.sent = true;
     if (batch.timer) clearTimeout(batch.timer);
-    if (pending.get(batch.key) === batch) pending.delete(batch.key);
+    const open = pending.get(batch.deviceId);
+    if (open?.get(batch.channel) === batch) {
+      open.delete(batch.channel);
+      if (open.size === 0) pending.delete(batch.deviceId);
+    }
     const msgId = `${deps.brokerId}-${++counter}`;
     const subject = subjects.ingest(batch.tenantId, batch.deviceId, batch.channel);
     const first = batch.messages[0]?.receivedAtMs ?? Date.now();
@@ -102,15 +106,13 @@ export function createBatcher(deps: {
 
   return {
     add(tenantId, deviceId, channel, payload, cb) {
-      const key = `${deviceId}\u0000${channel}`;
-      let batch = pending.get(key);
+      let batch = pending.get(deviceId)?.get(channel);
       if (batch && batch.bytes + payload.length > MAX_BATCH_BYTES) {
         send(batch);
         batch = undefined;
       }
       if (!batch) {
         batch = {
-          key,
           sent: false,
           tenantId,
           deviceId,
@@ -120,7 +122,13 @@ export function createBatcher(deps: {
           bytes: 0,
           timer: null,
         };
-        pending.set(key, batch);
+        // looked up again: sending a full batch above may have dropped the device's map
+        let open = pending.get(deviceId);
+        if (!open) {
+          open = new Map();
+          pending.set(deviceId, open);
+        }
+        open.set(channel, batch);
         if (deps.lingerMs > 0) batch.timer = setTimeout(send, deps.lingerMs, batch);
         else if (due.push(batch) === 1) setImmediate(sendDue);
       }
@@ -130,7 +138,7 @@ export function createBatcher(deps: {
       if (batch.messages.length >= deps.maxItems) send(batch);
     },
     async flush() {
-      for (const batch of [...pending.values()]) send(batch);
+      for (const open of [...pending.values()]) for (const batch of [...open.values()]) send(batch);
       await Promise.allSettled([...inflight]);
     },
   };
