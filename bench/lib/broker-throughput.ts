@@ -1,7 +1,7 @@
 // QoS1 throughput, 100-byte payloads, many publishers, auth and ACL on: iotlog broker (JetStream
 // persistence on a private nats-server started here, PUBACK after the JetStream ack) vs Mosquitto (Debian, auth + ACL,
 // no persistence) vs nats-server's MQTT listener (second nats-server, JetStream-backed), same raw-socket
-// load generator (one process), same run. Reports msgs/s, the target's CPU per message (from /proc) and
+// load generator (BENCH_LOAD_PROCS processes, 2), same run. Reports msgs/s, the target's CPU per message (from /proc) and
 // the load generator's CPU. Bounded: ~3 x (2 s warmup + 8 s measure) plus startup.
 // Env: BENCH_PUBLISHERS (20), BENCH_WINDOW (in-flight QoS1 per connection, 32), BENCH_MEASURE_S (8),
 // BENCH_NATS_URL (use that NATS, e.g. the machine's, instead of a private nats-server).
