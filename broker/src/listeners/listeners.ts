@@ -54,9 +54,13 @@ export async function startListeners(deps: { aedes: Aedes; config: ListenerConfi
   const ports: ListenerPorts = { mqtt: 0 };
   const tlsOpts = config.tls;
 
+  // one shared listener, not a closure per connection
+  function untrack(this: Socket): void {
+    sockets.delete(this);
+  }
   function track(socket: Socket): void {
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    socket.once('close', untrack);
   }
 
   async function sourceOf(socket: Socket): Promise<string> {
