@@ -88,6 +88,30 @@ describe.each(kinds)('writer on $name', ({ options }) => {
     expect(negative).toEqual([String(-(7 * 65536 + 0)), String(-(7 * 65536 + 2))]);
   });
 
+  it('writes the dead letters of a batch once, however often it is redelivered', async () => {
+    const { tenantId, deviceId } = ids();
+    const rows = emptyRows();
+    decoder.decode(
+      {
+        seq: 30,
+        subject: 'x',
+        data: envelope(tenantId, deviceId, 'telemetry', [
+          'not json',
+          { v: 1, records: [{ metrics: 'x' }, {}] },
+        ]),
+      },
+      rows,
+    );
+    const first = await writeBatch(db, rows);
+    expect(first.deadLetters).toBeGreaterThanOrEqual(3);
+    const again = await writeBatch(db, rows);
+    expect(again.deadLetters).toBe(0);
+    const stored = (
+      await db.query(`SELECT count(*)::int AS n FROM dead_letters WHERE device_id = $1`, [deviceId])
+    ).rows[0]?.n;
+    expect(stored).toBe(first.deadLetters);
+  });
+
   it('writes a refused row as a dead letter and keeps the rest of the batch', async () => {
     const { tenantId, deviceId } = ids();
     await db.query(`ALTER TABLE events ADD CONSTRAINT no_forbidden CHECK (name <> 'forbidden')`);

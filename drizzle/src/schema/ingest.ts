@@ -7,9 +7,12 @@ import {
   pgTable,
   smallint,
   text,
+  integer,
   unique,
+  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import { bytea, tstz } from './columns.js';
 
 // logs / telemetry / events become TimescaleDB hypertables (migration 0002) when the extension is there.
@@ -83,9 +86,20 @@ export const deadLetters = pgTable(
     reason: text('reason').notNull(),
     payload: bytea('payload'),
     streamSeq: bigint('stream_seq', { mode: 'number' }),
+    // which payload of the ingest message (envelope item index; -1 = the whole message)
+    position: integer('position').notNull().default(-1),
   },
   (t) => [
     index('dead_letters_tenant_received_idx').on(t.tenantId, t.receivedAt.desc().nullsFirst()),
     index('dead_letters_received_idx').on(t.receivedAt.desc().nullsFirst()),
+    // natural key: a message redelivered after its batch committed (crash between COMMIT and ack) adds no
+    // second dead letter; the envelope's receive time keeps it unique when an embedded bus restarts its numbering
+    uniqueIndex('dead_letters_natural_key_idx').on(
+      t.streamSeq,
+      t.receivedAt,
+      t.position,
+      t.code,
+      sql`md5(${t.reason})`,
+    ),
   ],
 );

@@ -123,6 +123,7 @@ export function startIngestConsumer(deps: IngestConsumerDeps): IngestConsumer {
       d.reason.push(String((err as Error).message).slice(0, 1000));
       d.payloadHex.push(Buffer.from(m.data).toString('hex'));
       d.streamSeq.push(m.seq);
+      d.position.push(-1);
     }
   }
 

@@ -64,6 +64,7 @@ export function createMessageDecoder(deps: {
       deviceId: string | null;
       channel: string;
       seq: number;
+      position: number;
     },
     code: string,
     reason: string,
@@ -78,6 +79,7 @@ export function createMessageDecoder(deps: {
     d.reason.push(reason.length > 1000 ? `${reason.slice(0, 1000)}...` : reason);
     d.payloadHex.push(payload === null ? null : toHex(payload));
     d.streamSeq.push(at.seq);
+    d.position.push(at.position);
   }
 
   /** Appends one decoded record; returns a refusal reason when the database could not hold it. */
@@ -160,6 +162,7 @@ export function createMessageDecoder(deps: {
             deviceId: fromSubject?.deviceId ?? null,
             channel: fromSubject?.channel ?? 'unknown',
             seq: msg.seq,
+            position: -1,
           },
           err.code,
           err.message,
@@ -175,6 +178,7 @@ export function createMessageDecoder(deps: {
         deviceId: env.deviceId,
         channel: env.channel,
         seq: msg.seq,
+        position: -1,
       };
       if (!UUID_RE.test(env.tenantId) || !UUID_RE.test(env.deviceId)) {
         deadLetter(
@@ -189,8 +193,9 @@ export function createMessageDecoder(deps: {
       }
       let slot = 0; // position of the next record in this message, for stream-derived seqs
       let lastSeen = 0;
-      for (const m of env.messages) {
+      for (const [position, m] of env.messages.entries()) {
         at.receivedAt = m.receivedAtMs;
+        at.position = position;
         if (m.receivedAtMs > lastSeen) lastSeen = m.receivedAtMs;
         const result = decodePayload(env.channel as Channel, m.payload, m.receivedAtMs, limits);
         let maxIndex = -1;

@@ -29,6 +29,7 @@ function rejected(rows: BatchRows, table: Table, i: number, err: unknown, into: 
   into.reason.push(`database refused the ${table} row: ${(err as Error).message}`.slice(0, 1000));
   into.payloadHex.push(Buffer.from(JSON.stringify(row)).toString('hex'));
   into.streamSeq.push(null);
+  into.position.push(-1);
 }
 
 /** Writes `rows` one row at a time under savepoints; refused rows become dead letters. One transaction. */

@@ -41,6 +41,8 @@ export interface DeadLetterRows {
   /** Hex of the raw payload, or null. */
   payloadHex: (string | null)[];
   streamSeq: (number | null)[];
+  /** Envelope item index of the payload, -1 for the whole message (part of the natural key). */
+  position: number[];
 }
 
 export interface BatchRows {
@@ -73,6 +75,7 @@ export function emptyRows(): BatchRows {
       reason: [],
       payloadHex: [],
       streamSeq: [],
+      position: [],
     },
   };
 }

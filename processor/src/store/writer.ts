@@ -1,5 +1,6 @@
 // Writes one batch (logs, telemetry, events, dead letters) in ONE transaction with INSERT ... SELECT FROM
-// unnest(...) ON CONFLICT DO NOTHING: a redelivered batch adds no row (ARCHITECTURE.md "Storage").
+// unnest(...) ON CONFLICT DO NOTHING: a redelivered batch adds no row (ARCHITECTURE.md "Storage"), dead letters
+// included (their natural key is stream sequence, receive time, code and reason).
 import type { BatchRows } from './rows.js';
 import type { SqlDatabase, SqlQueryable } from './sql.js';
 
@@ -21,10 +22,11 @@ FROM unnest($1::float8[], $2::float8[], $3::uuid[], $4::uuid[], $5::int8[], $6::
   AS u(t, r, tn, d, s, n, x)
 ON CONFLICT DO NOTHING`;
 
-const INSERT_DEAD_LETTERS = `INSERT INTO dead_letters (received_at, tenant_id, device_id, channel, code, reason, payload, stream_seq)
-SELECT to_timestamp(r / 1000.0), tn, d, c, k, why, decode(p, 'hex'), s
-FROM unnest($1::float8[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int8[])
-  AS u(r, tn, d, c, k, why, p, s)`;
+const INSERT_DEAD_LETTERS = `INSERT INTO dead_letters (received_at, tenant_id, device_id, channel, code, reason, payload, stream_seq, position)
+SELECT to_timestamp(r / 1000.0), tn, d, c, k, why, decode(p, 'hex'), s, pos
+FROM unnest($1::float8[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int8[], $9::int4[])
+  AS u(r, tn, d, c, k, why, p, s, pos)
+ON CONFLICT DO NOTHING`;
 
 export interface WriteResult {
   /** Rows inserted per table (rows already present are skipped and not counted). */
@@ -77,6 +79,7 @@ export async function writeRows(tx: SqlQueryable, rows: BatchRows): Promise<Writ
       x.reason,
       x.payloadHex,
       x.streamSeq,
+      x.position,
     ]);
     result.deadLetters = r.rowCount;
   }
