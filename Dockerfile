@@ -15,5 +15,8 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app /app
+# `iotlog up` (the default command) keeps its embedded database under /app/data
+RUN mkdir -p /app/data && chown node:node /app/data
+VOLUME /app/data
 USER node
 CMD ["node", "bin/iotlog.mjs", "up"]
