@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
+import { installLeanConnect } from './aedes/lean-connect.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { createCachedAuthStore } from './auth/cache.js';
 import { createBatcher } from './bridge/batcher.js';
@@ -96,6 +97,10 @@ export async function createBroker(deps: BrokerDeps): Promise<RunningBroker> {
     authorizePublish: hooks.authorizePublish,
     authorizeSubscribe: hooks.authorizeSubscribe,
   });
+
+  // One replica (in-memory store, in-process emitter): the common CONNECT skips provable no-ops. In open
+  // mode any client may subscribe to $SYS, so aedes' `new/clients` announcement is kept there.
+  if (shared.memory) installLeanConnect(aedes, shared.memory, { announce: config.AUTH_MODE === 'open' });
 
   // A bridged ingest PUBLISH is stored in JetStream already: aedes must not route it to subscribers
   // (no device may subscribe to another's up topics) nor, with Redis, push it through Redis pub/sub.

@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import { Redis } from 'ioredis';
+import { TrackedMemoryPersistence } from './aedes/tracked-memory.js';
 
 // Both adapters are CommonJS without typings for what we use (the async persistence aedes 1.x needs,
 // and the key-prefixed emitter): loaded with require and typed here.
@@ -18,10 +19,19 @@ const { MQEmitterRedisPrefix } = require('mqemitter-redis') as {
   MQEmitterRedisPrefix: MQEmitterRedisPrefixCtor;
 };
 
-export type SharedState = { persistence?: unknown; mq?: unknown; close(): Promise<void> };
+export type SharedState = {
+  persistence: unknown;
+  mq?: unknown;
+  /** Set for the in-memory store (one replica): it can tell that a client id has no stored state. */
+  memory?: TrackedMemoryPersistence;
+  close(): Promise<void>;
+};
 
 export function createSharedState(redis: { url: string; prefix: string } | undefined): SharedState {
-  if (!redis) return { close: async () => undefined };
+  if (!redis) {
+    const memory = new TrackedMemoryPersistence();
+    return { persistence: memory, memory, close: async () => undefined };
+  }
   const conn = new Redis(redis.url, { keyPrefix: redis.prefix, maxRetriesPerRequest: 3 });
   const persistence = new AsyncPersistence({ conn });
   // aedes 1.2 pipes the retained messages (`.pipe`) but this persistence returns an async generator
