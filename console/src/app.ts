@@ -10,6 +10,7 @@ import { router } from './lib/router.js';
 import { serveWebApp } from './lib/static.js';
 import { alertsRoutes } from './routes/alerts/alerts.routes.js';
 import { auditRoutes } from './routes/audit/audit.routes.js';
+import { deadLettersRoutes } from './routes/dead-letters/dead-letters.routes.js';
 import { commandsRoutes } from './routes/commands/commands.routes.js';
 import { rulesRoutes } from './routes/rules/rules.routes.js';
 import { authRoutes } from './routes/auth/auth.routes.js';
@@ -43,7 +44,8 @@ function apiRoutes(s: Services) {
     .route('/audit', auditRoutes(s))
     .route('/devices', commandsRoutes(s))
     .route('/rules', rulesRoutes(s))
-    .route('/alerts', alertsRoutes(s));
+    .route('/alerts', alertsRoutes(s))
+    .route('/dead-letters', deadLettersRoutes(s));
 }
 
 export function createApp(deps: ConsoleDeps) {

@@ -102,6 +102,17 @@ export const api = {
   // fleet, audit, access
   fleet: () => parseResponse(c.fleet.$get()),
   audit: (query: { q?: string; cursor?: string; limit?: string }) => parseResponse(c.audit.$get({ query })),
+  deadLetters: (query: {
+    tenantId?: string;
+    deviceId?: string;
+    code?: string;
+    from?: string;
+    to?: string;
+    cursor?: string;
+    limit?: string;
+  }) => parseResponse(c['dead-letters'].$get({ query })),
+  deadLetterCodes: (query: { tenantId?: string; deviceId?: string }) =>
+    parseResponse(c['dead-letters'].codes.$get({ query })),
   members: async () => (await parseResponse(c.members.$get())).items,
   addMember: (json: { email: string; role: Role; name?: string; tenantIds?: string[] | null }) =>
     parseResponse(c.members.$post({ json })),
@@ -129,6 +140,8 @@ export type TelemetrySeries = Awaited<ReturnType<typeof api.series>>;
 export type Latest = Item<typeof api.latest>;
 export type Fleet = Awaited<ReturnType<typeof api.fleet>>;
 export type AuditEntry = Awaited<ReturnType<typeof api.audit>>['items'][number];
+export type DeadLetter = Awaited<ReturnType<typeof api.deadLetters>>['items'][number];
+export type DeadLetterCode = Awaited<ReturnType<typeof api.deadLetterCodes>>['items'][number];
 export type Member = Item<typeof api.members>;
 export type ApiToken = Item<typeof api.apiTokens>;
 export type Alert = Awaited<ReturnType<typeof api.alerts>>['items'][number];
