@@ -9,6 +9,7 @@ import { createCachedAuthStore } from './auth/cache.js';
 import { createBatcher } from './bridge/batcher.js';
 import { startControl } from './control/control.js';
 import { DeviceRegistry } from './control/device-registry.js';
+import { createPresence } from './control/presence.js';
 import type { BrokerEnv } from './env.js';
 import { createHooks } from './hooks/hooks.js';
 import { startHttpServer } from './http/http-server.js';
@@ -16,7 +17,6 @@ import { readTlsFiles, startListeners, type ListenerPorts } from './listeners/li
 import { createMetrics, type BrokerMetrics } from './metrics.js';
 import { createSharedState } from './persistence.js';
 import type { AuthStore, IngestSink, SubjectBus } from './ports.js';
-import { subjects as makeSubjects } from './protocol.js';
 
 export type BrokerDeps = {
   config: BrokerEnv;
@@ -46,7 +46,6 @@ export async function createBroker(deps: BrokerDeps): Promise<RunningBroker> {
   const logger = base.child({ component: 'broker' });
   const metrics = deps.metrics ?? createMetrics();
   const prefix = config.NATS_PREFIX;
-  const subjects = makeSubjects(prefix);
 
   if (config.AUTH_MODE === 'open') {
     logger.warn(
@@ -112,26 +111,21 @@ export async function createBroker(deps: BrokerDeps): Promise<RunningBroker> {
   };
 
   const registry = new DeviceRegistry();
+  const presence = createPresence({ bus, prefix });
   aedes.on('clientReady', (client) => {
     metrics.connects.inc();
     metrics.connections.set(aedes.connectedClients);
     const s = hooks.sessionOf(client);
     if (!s) return;
     registry.add(s.deviceId, client);
-    bus.publish(
-      subjects.presence(s.tenantId, s.deviceId),
-      Buffer.from(JSON.stringify({ deviceId: s.deviceId, online: true, at: Date.now() })),
-    );
+    presence.publish(s.tenantId, s.deviceId, true);
   });
   aedes.on('clientDisconnect', (client) => {
     metrics.connections.set(aedes.connectedClients);
     const s = hooks.sessionOf(client);
     if (!s) return;
     registry.remove(s.deviceId, client);
-    bus.publish(
-      subjects.presence(s.tenantId, s.deviceId),
-      Buffer.from(JSON.stringify({ deviceId: s.deviceId, online: false, at: Date.now() })),
-    );
+    presence.publish(s.tenantId, s.deviceId, false);
   });
   aedes.on('clientError', (client, err) => logger.debug({ clientId: client.id, err }, 'client error'));
   aedes.on('connectionError', (_client, err) => logger.debug({ err }, 'connection error'));
@@ -191,6 +185,7 @@ export async function createBroker(deps: BrokerDeps): Promise<RunningBroker> {
         stopControl();
         await listeners.close();
         await new Promise<void>((resolve) => aedes.close(() => resolve()));
+        presence.flush();
         await batcher.flush();
         await http.close();
         await shared.close();
