@@ -276,6 +276,27 @@ describe('console in Chromium', () => {
     await expect.poll(() => page.getByTestId('match-count').textContent(), { timeout: 20_000 }).toBe('0');
   });
 
+  it('shows a payload the system refused on the dead letters page', async () => {
+    if (!device) throw new Error('the MQTT client of the previous test is missing');
+    const marker = `notjson${Date.now().toString(36)}`;
+    // telemetry must be a JSON object of numbers: a text line is refused by the processor with a reason
+    await device.publishAsync(`d/${deviceId}/telemetry`, `temp=21 ${marker}`, { qos: 1 });
+    await waitFor(
+      async () => {
+        await page.getByRole('link', { name: 'Dead letters' }).click();
+        await page.waitForLoadState('networkidle');
+        return (await page.locator('tr', { hasText: marker }).count()) > 0;
+      },
+      'the refused payload on the dead letters page',
+      20_000,
+      500,
+    );
+    const row = page.locator('tr', { hasText: marker }).first();
+    expect(await row.textContent()).toContain('protocol.');
+    expect(await row.textContent()).toContain('telemetry');
+    await screenshot(page, '15d-dead-letters');
+  });
+
   it('charts telemetry published over MQTT and shows the device online', async () => {
     if (!device) throw new Error('the MQTT client of the previous test is missing');
     const now = Date.now();
