@@ -40,6 +40,8 @@ type LeanBroker = Aedes & {
   clients: Record<string, LeanClient | undefined>;
   connectedClients: number;
   registerClient(client: LeanClient): void;
+  unregisterClient(client: LeanClient): void;
+  deleteClient(clientId: string): void;
   authenticate(
     client: Client,
     user: string | undefined,
@@ -128,6 +130,12 @@ export function installLeanConnect(
       const previous = broker.clients[client.id];
       if (previous) previous.close(finish);
       else finish();
+    };
+    // aedes' unregisterClient, minus the `$SYS/{id}/disconnect/clients` publish: nothing in aedes listens
+    // to it, and (as above) no other broker or MQTT client can.
+    broker.unregisterClient = (client: LeanClient) => {
+      broker.deleteClient(client.id);
+      broker.emit('clientDisconnect', client);
     };
   }
 
