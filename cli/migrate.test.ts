@@ -19,7 +19,9 @@ describe('iotlog migrate', { timeout: 180_000 }, () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(`created database`);
-    expect(first.stdout).toMatch(/applied 3 migration\(s\): 0000_extensions, 0001_schema, 0002_timescaledb/);
+    expect(first.stdout).toMatch(
+      /applied 4 migration\(s\): 0000_extensions, 0001_schema, 0002_timescaledb, 0003_dead_letters_natural_key/,
+    );
     expect(first.stdout).toContain(
       'storage: timescaledb (apache edition), hypertables: events, logs, telemetry',
     );
