@@ -4,10 +4,14 @@ import { createTestDatabase } from '@iotlog/drizzle/testing';
 import { expect, it } from 'vitest';
 import { runCli } from './lib/testing.js';
 
-it('iotlog processor refuses an unmigrated database', { timeout: 120_000 }, async () => {
+it.each([
+  ['processor', { HTTP_PORT: '0' }],
+  ['broker', { MQTT_PORT: '0', HTTP_PORT: '0' }],
+  ['console', { CONSOLE_PORT: '0' }],
+])('iotlog %s refuses an unmigrated database', { timeout: 120_000 }, async (command, ports) => {
   const t = await createTestDatabase({ migrate: false });
   try {
-    const r = await runCli(['processor'], { DATABASE_URL: t.url, HTTP_PORT: '0', LOG_LEVEL: 'silent' });
+    const r = await runCli([command], { DATABASE_URL: t.url, LOG_LEVEL: 'silent', ...ports });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^iotlog: database schema is not up to date .*run `iotlog migrate`/);
   } finally {

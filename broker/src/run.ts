@@ -1,7 +1,7 @@
 // Production wiring of one broker replica: PostgreSQL auth store, NATS (JetStream sink + core bus), Redis
 // (optional). Used by src/main.ts and by `iotlog broker`.
 import { connect } from '@nats-io/transport-node';
-import { createDatabase } from '@iotlog/drizzle';
+import { assertMigrated, createDatabase } from '@iotlog/drizzle';
 import type { Logger } from 'pino';
 import { createPgAuthStore } from './auth/pg-store.js';
 import { createJetStreamSink, ensureIngestStream } from './bridge/jetstream-sink.js';
@@ -13,6 +13,11 @@ import { createMetrics } from './metrics.js';
 export async function runBroker(config: BrokerEnv, logger: Logger): Promise<RunningBroker> {
   const database = await createDatabase(config.DATABASE_URL, {
     onPoolError: (err) => logger.warn({ err }, 'PostgreSQL pool error'),
+  });
+  // an unmigrated database is refused at start with the fix (`iotlog migrate`), not at the first CONNECT
+  await assertMigrated(database).catch(async (err: unknown) => {
+    await database.close();
+    throw err;
   });
   const nc = await connect({
     servers: config.NATS_URL.split(','),

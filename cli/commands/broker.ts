@@ -14,7 +14,16 @@ export function register(program: Command): void {
         throw new CliError((err as Error).message, 'cli.config', { cause: err });
       }
       const logger = createLogger(config.LOG_LEVEL);
-      const broker = await runBroker(config, logger);
+      let broker;
+      try {
+        broker = await runBroker(config, logger);
+      } catch (err) {
+        // database unreachable or not migrated: one line with the fix instead of a stack trace
+        const code = (err as { code?: unknown }).code;
+        if (typeof code === 'string' && code.startsWith('database.'))
+          throw new CliError((err as Error).message, code, { cause: err });
+        throw err;
+      }
       await new Promise<void>((resolve) => {
         for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
       });

@@ -1,6 +1,6 @@
 // `iotlog console`: wiring only.
 import { fileURLToPath } from 'node:url';
-import { createDatabase, detectStorage } from '@iotlog/drizzle';
+import { assertMigrated, createDatabase, detectStorage } from '@iotlog/drizzle';
 import { connect } from '@nats-io/transport-node';
 import { defaultConfig } from './deps.js';
 import { loadEnv } from './env.js';
@@ -12,6 +12,11 @@ export async function main(): Promise<{ close(): Promise<void> }> {
   const env = loadEnv();
   const logger = createLogger(env.LOG_LEVEL);
   const database = await createDatabase(env.DATABASE_URL);
+  // an unmigrated database is refused at start with the fix (`iotlog migrate`)
+  await assertMigrated(database).catch(async (err: unknown) => {
+    await database.close();
+    throw err;
+  });
   const nc = await connect({ servers: env.NATS_URL, name: 'iotlog-console' });
   const staticDir = env.CONSOLE_STATIC_DIR ?? fileURLToPath(new URL('../dist', import.meta.url));
   const running = await startConsole({
