@@ -12,7 +12,10 @@ type RedisPersistence = {
   createRetainedStreamCombi(patterns: string[]): AsyncIterable<unknown>;
 };
 type AsyncPersistenceCtor = new (opts: { conn: Redis; maxSessionDelivery?: number }) => RedisPersistence;
-type MQEmitterRedisPrefixCtor = new (prefix: string, opts: { connectionString: string }) => object;
+type MQEmitterRedisPrefixCtor = new (
+  prefix: string,
+  opts: { connectionString: string; subConn?: Redis },
+) => object;
 const require = createRequire(import.meta.url);
 const AsyncPersistence = require('aedes-persistence-redis/asyncPersistence.js') as AsyncPersistenceCtor;
 const { MQEmitterRedisPrefix } = require('mqemitter-redis') as {
@@ -37,7 +40,10 @@ export function createSharedState(redis: { url: string; prefix: string } | undef
   // aedes 1.2 pipes the retained messages (`.pipe`) but this persistence returns an async generator
   const retained = persistence.createRetainedStreamCombi.bind(persistence);
   persistence.createRetainedStreamCombi = (patterns) => Readable.from(retained(patterns));
-  const mq = new MQEmitterRedisPrefix(redis.prefix, { connectionString: redis.url });
+  // The subscriber connection runs no INFO ready check: after a (re)connect ioredis may already be in
+  // subscriber mode when the check runs, and then throws "Connection in subscriber mode" as an uncaught error.
+  const subConn = new Redis(redis.url, { enableReadyCheck: false });
+  const mq = new MQEmitterRedisPrefix(redis.prefix, { connectionString: redis.url, subConn });
   return {
     persistence,
     mq,
