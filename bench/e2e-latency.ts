@@ -5,14 +5,12 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import {
   connectDevices,
-  freePort,
-  httpOk,
-  iotlog,
   metric,
   NATS_URL,
   provisionDevices,
   publishLoad,
   sleep,
+  startPipeline,
   until,
   type Child,
 } from './e2e-lib.js';
@@ -41,35 +39,14 @@ const stream = `BENCHLAT_${s}_INGEST`;
 const children: Child[] = [];
 try {
   const devices = await provisionDevices(t.database, DEVICES);
-  const [mqttPort, brokerHttp, processorHttp] = [await freePort(), await freePort(), await freePort()];
-  const common = { DATABASE_URL: t.url, NATS_URL, NATS_PREFIX: `benchlat_${s}`, INGEST_STREAM: stream };
-  const broker = iotlog(['broker'], {
-    ...common,
-    DEVICE_RATE_PER_S: '10000000',
-    TENANT_QUOTA_PER_S: '100000000',
-    HOST: '127.0.0.1',
-    MQTT_PORT: String(mqttPort),
-    HTTP_PORT: String(brokerHttp),
+  const { mqttPort, metricsUrl } = await startPipeline({
+    databaseUrl: t.url,
+    prefix: `benchlat_${s}`,
+    stream,
+    consumer: `processor_${s}`,
+    brokerEnv: { DEVICE_RATE_PER_S: '10000000', TENANT_QUOTA_PER_S: '100000000' },
+    children,
   });
-  children.push(broker);
-  await until(
-    () => httpOk(`http://127.0.0.1:${brokerHttp}/readyz`),
-    `broker ready (${broker.output()})`,
-    60_000,
-  );
-  const processor = iotlog(['processor'], {
-    ...common,
-    INGEST_CONSUMER: `processor_${s}`,
-    HTTP_HOST: '127.0.0.1',
-    HTTP_PORT: String(processorHttp),
-  });
-  children.push(processor);
-  const metricsUrl = `http://127.0.0.1:${processorHttp}/metrics`;
-  await until(
-    () => httpOk(`http://127.0.0.1:${processorHttp}/readyz`),
-    `processor ready (${processor.output()})`,
-    60_000,
-  );
   const conns = await connectDevices(mqttPort, devices);
 
   // 1. maximum end-to-end rate of single-record messages (publish until every row is written)

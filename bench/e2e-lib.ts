@@ -169,3 +169,59 @@ export function logPayloads(messages: number, perMessage: number): Buffer[] {
   }
   return out;
 }
+
+export interface Pipeline {
+  broker: Child;
+  processor: Child;
+  mqttPort: number;
+  /** The processor's Prometheus endpoint (rows written per table). */
+  metricsUrl: string;
+}
+
+/**
+ * Starts `iotlog broker` and `iotlog processor` as child processes on free ports, on the given database and a
+ * private NATS prefix/stream, and waits until both report ready. Each child is pushed to `children` as soon as
+ * it is spawned, so the caller's cleanup stops it even when the other one fails to start.
+ */
+export async function startPipeline(opts: {
+  databaseUrl: string;
+  prefix: string;
+  stream: string;
+  consumer: string;
+  brokerEnv: Record<string, string>;
+  children: Child[];
+}): Promise<Pipeline> {
+  const [mqttPort, brokerHttp, processorHttp] = [await freePort(), await freePort(), await freePort()];
+  const common = {
+    DATABASE_URL: opts.databaseUrl,
+    NATS_URL,
+    NATS_PREFIX: opts.prefix,
+    INGEST_STREAM: opts.stream,
+  };
+  const broker = iotlog(['broker'], {
+    ...common,
+    ...opts.brokerEnv,
+    HOST: '127.0.0.1',
+    MQTT_PORT: String(mqttPort),
+    HTTP_PORT: String(brokerHttp),
+  });
+  opts.children.push(broker);
+  await until(
+    () => httpOk(`http://127.0.0.1:${brokerHttp}/readyz`),
+    `broker ready (${broker.output()})`,
+    60_000,
+  );
+  const processor = iotlog(['processor'], {
+    ...common,
+    INGEST_CONSUMER: opts.consumer,
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: String(processorHttp),
+  });
+  opts.children.push(processor);
+  await until(
+    () => httpOk(`http://127.0.0.1:${processorHttp}/readyz`),
+    `processor ready (${processor.output()})`,
+    60_000,
+  );
+  return { broker, processor, mqttPort, metricsUrl: `http://127.0.0.1:${processorHttp}/metrics` };
+}

@@ -13,12 +13,12 @@ import {
   logPayloads,
   cpuSeconds,
   freePort,
-  httpOk,
   iotlog,
   metric,
   NATS_URL,
   provisionDevices,
   publishLoad,
+  startPipeline,
   until,
   type BenchDevice,
   type Child,
@@ -91,34 +91,14 @@ async function production(): Promise<{ single: CaseResult; batch: CaseResult }> 
   const children: Child[] = [];
   try {
     const devices = await provisionDevices(t.database, DEVICES);
-    const [mqttPort, brokerHttp, processorHttp] = [await freePort(), await freePort(), await freePort()];
-    const common = { DATABASE_URL: t.url, NATS_URL, NATS_PREFIX: `bench_${s}`, INGEST_STREAM: stream };
-    const broker = iotlog(['broker'], {
-      ...common,
-      ...LIMITS,
-      HOST: '127.0.0.1',
-      MQTT_PORT: String(mqttPort),
-      HTTP_PORT: String(brokerHttp),
+    const { broker, processor, mqttPort, metricsUrl } = await startPipeline({
+      databaseUrl: t.url,
+      prefix: `bench_${s}`,
+      stream,
+      consumer: `processor_${s}`,
+      brokerEnv: LIMITS,
+      children,
     });
-    children.push(broker);
-    await until(
-      () => httpOk(`http://127.0.0.1:${brokerHttp}/readyz`),
-      `broker ready (${broker.output()})`,
-      60_000,
-    );
-    const processor = iotlog(['processor'], {
-      ...common,
-      INGEST_CONSUMER: `processor_${s}`,
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: String(processorHttp),
-    });
-    children.push(processor);
-    const metricsUrl = `http://127.0.0.1:${processorHttp}/metrics`;
-    await until(
-      () => httpOk(`http://127.0.0.1:${processorHttp}/readyz`),
-      `processor ready (${processor.output()})`,
-      60_000,
-    );
     const conns = await connectDevices(mqttPort, devices);
     const pids = { broker: broker.proc.pid, processor: processor.proc.pid };
     const single = await runCase('production_single', conns, SINGLE_MESSAGES, 1, metricsUrl, pids);
