@@ -4,27 +4,7 @@ import { MemoryBuffer } from './buffer/memory.js';
 import type { BufferLimits, RecordBuffer } from './buffer/types.js';
 import { EdgeClient, type ClientOptions } from './client.js';
 
-export {
-  EdgeClient,
-  type ClientOptions,
-  type ClientStatus,
-  type ClientEvents,
-  type LogAttrs,
-} from './client.js';
-export { EdgeError, type EdgeErrorCode } from './errors.js';
-export type { BatchOptions } from './transport/sender.js';
-export type { BackoffOptions } from './transport/backoff.js';
-export { MemoryBuffer } from './buffer/memory.js';
-export type {
-  BufferEntry,
-  BufferLimits,
-  BufferPolicy,
-  BufferStats,
-  NewRecord,
-  RecordBuffer,
-} from './buffer/types.js';
-export type { CommandHandler, ConfigHandler } from './commands.js';
-export * as protocol from './protocol/index.js';
+export * from './exports.js';
 
 export interface ConnectOptions extends Omit<ClientOptions, 'buffer'> {
   /** Bounds of the memory buffer, or your own RecordBuffer (e.g. over IndexedDB). */

@@ -7,28 +7,8 @@ import type { BufferLimits, RecordBuffer } from './buffer/types.js';
 import { EdgeClient, type ClientOptions } from './client.js';
 import { EdgeError } from './errors.js';
 
-export {
-  EdgeClient,
-  type ClientOptions,
-  type ClientStatus,
-  type ClientEvents,
-  type LogAttrs,
-} from './client.js';
-export { EdgeError, type EdgeErrorCode } from './errors.js';
-export type { BatchOptions } from './transport/sender.js';
-export type { BackoffOptions } from './transport/backoff.js';
+export * from './exports.js';
 export { FileBuffer, type FileBufferOptions, type FsyncPolicy } from './buffer/file.js';
-export { MemoryBuffer } from './buffer/memory.js';
-export type {
-  BufferEntry,
-  BufferLimits,
-  BufferPolicy,
-  BufferStats,
-  NewRecord,
-  RecordBuffer,
-} from './buffer/types.js';
-export type { CommandHandler, ConfigHandler } from './commands.js';
-export * as protocol from './protocol/index.js';
 
 export interface ConnectOptions extends Omit<ClientOptions, 'buffer' | 'deviceId'> {
   /** Device id; with a client certificate it defaults to the certificate's CN. */
